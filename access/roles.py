@@ -1,0 +1,74 @@
+"""Roles are Django groups; this module is the one list of what each role may do.
+
+The groups are created by migration 0002; `sync_role_groups` also runs after every `migrate`
+so that permissions of apps added later reach the roles without a hand-written migration each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(TextChoices):
+    AGENT = "agent", _("Collection agent")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    CREDIT_MANAGER = "credit_manager", _("Credit manager")
+    CREDIT_COMMITTEE = "credit_committee", _("Credit committee member")
+    CLIENT_VIEWER = "client_viewer", _("Client viewer")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+# Roles that work inside the agency (or the client's in-house credit desk). They see the
+# clients they are members of; a client viewer sees only the one client it belongs to.
+STAFF_ROLES = frozenset(
+    {Role.AGENT, Role.TEAM_LEADER, Role.CREDIT_MANAGER, Role.CREDIT_COMMITTEE}
+)
+
+_PORTFOLIO_MODELS = ("client", "debtor", "contactpoint", "invoice", "payment",
+                     "paymentallocation", "creditnote", "importjob")
+
+_VIEW_PORTFOLIO = {f"portfolio.view_{model}" for model in _PORTFOLIO_MODELS}
+_EDIT_LEDGER = {
+    f"portfolio.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("debtor", "contactpoint", "invoice", "payment", "creditnote", "importjob")
+}
+
+# Permissions named per role as "app_label.codename". Permissions of apps that are not
+# installed yet are skipped quietly and picked up by the next migrate.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
+    | {"portfolio.change_debtor", "portfolio.add_contactpoint"},
+    Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"},
+    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER,
+    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO,
+    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"},
+    Role.ADMINISTRATOR: {"*"},
+}
+
+
+def sync_role_groups(permission_model: type[Permission] = Permission,
+                     group_model: type[Group] = Group) -> None:
+    """Create one group per role and give it exactly the permissions listed above."""
+    all_permissions = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in permission_model.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    for role, wanted in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=role)
+        if "*" in wanted:
+            ids = list(all_permissions.values())
+        else:
+            ids = [all_permissions[name] for name in wanted if name in all_permissions]
+        group.permissions.set(ids)
+
+
+def sync_role_groups_after_migrate(sender: Any, **kwargs: Any) -> None:
+    if sender.name == "access":
+        sync_role_groups()

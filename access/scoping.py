@@ -1,0 +1,99 @@
+"""The one place that decides what a user may see.
+
+Every queryset that reaches a user (page, API, export) is filtered here. Views never filter by
+client themselves: they ask for `scope_to_user(...)` or a `<entity>_get_for_user` helper, and the
+tenant walk in tests/access/test_tenant_walk.py checks that no route leaks another client's rows.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from access.models import ClientUser, Membership
+from access.roles import Role
+
+M = TypeVar("M", bound=Model)
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class UserAccess:
+    """What one user is: their roles and the clients they may see. Built once per request."""
+
+    def __init__(self, user: AnyUser) -> None:
+        self.user = user
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        if not self.user.is_authenticated:
+            return frozenset()
+        names = set(self.user.groups.values_list("name", flat=True))
+        if self.user.is_superuser:
+            names.add(Role.ADMINISTRATOR)
+        return frozenset(names)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def sees_every_client(self) -> bool:
+        return self.user.is_authenticated and Role.ADMINISTRATOR in self.roles
+
+    @property
+    def is_client_viewer(self) -> bool:
+        return Role.CLIENT_VIEWER in self.roles and not self.sees_every_client
+
+    @cached_property
+    def client_ids(self) -> frozenset[int] | None:
+        """The ids of the clients this user may see; None means every client (administrators)."""
+        if not self.user.is_authenticated or not self.user.is_active:
+            return frozenset()
+        if self.sees_every_client:
+            return None
+        if self.is_client_viewer:
+            # A client viewer sees its one client and nothing else, whatever memberships say.
+            return frozenset(
+                ClientUser.objects.filter(user_id=self.user.pk).values_list("client_id", flat=True)
+            )
+        return frozenset(
+            Membership.objects.filter(user_id=self.user.pk).values_list("client_id", flat=True)
+        )
+
+
+def access_for(user: AnyUser) -> UserAccess:
+    """The user's access, cached on the user object for the length of a request."""
+    cached = getattr(user, "_fido_access", None)
+    if cached is None:
+        cached = UserAccess(user)
+        user._fido_access = cached  # type: ignore[union-attr]
+    return cached
+
+
+def scope_to_user(queryset: QuerySet[M], user: AnyUser, *,
+                  client_field: str = "client") -> QuerySet[M]:
+    """Restrict `queryset` to the rows of the clients `user` may see.
+
+    `client_field` is the lookup path from the model to its Client ("client", or "pk" for the
+    Client model itself).
+    """
+    client_ids = access_for(user).client_ids
+    if client_ids is None:
+        return queryset
+    lookup = "pk__in" if client_field == "pk" else f"{client_field}_id__in"
+    return queryset.filter(**{lookup: list(client_ids)})
+
+
+def object_get_for_user(queryset: QuerySet[M], user: AnyUser, *, client_field: str = "client",
+                        **lookup: object) -> M:
+    """Fetch one object the user may see, or raise 404.
+
+    Never 403: a 403 would confirm that another client's object exists.
+    """
+    try:
+        return scope_to_user(queryset, user, client_field=client_field).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,15 @@
+"""Every API resource under /api/v1/, one router for all apps."""
+
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from portfolio import api as portfolio_api
+
+router = DefaultRouter()
+portfolio_api.register(router)
+
+api_patterns = [
+    *router.urls,
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+]

@@ -1,0 +1,375 @@
+"""The ledger: clients (tenants), debtors, invoices, payments, credit notes and imports.
+
+Invariants live in the database as named constraints as well as in the services, so that a
+bulk import, an admin edit or a bug cannot leave an invoice with more paid than it was worth.
+Every index names the query it serves.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Client(models.Model):
+    """The creditor whose receivables Fido manages: the tenant every other row belongs to."""
+
+    class Kind(models.TextChoices):
+        IN_HOUSE = "in_house", _("Collects its own debts")
+        AGENCY = "agency", _("Agency acting for creditors")
+
+    name = models.CharField(_("name"), max_length=200)
+    vat_number = models.CharField(_("VAT number"), max_length=32)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
+    currency = models.CharField(_("currency"), max_length=3, help_text=_("ISO 4217"))
+    reporting_timezone = models.CharField(_("reporting time zone"), max_length=64,
+                                          default="Europe/Rome")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.IN_HOUSE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("client")
+        constraints = [
+            models.UniqueConstraint(fields=["country", "vat_number"],
+                                    name="portfolio_client_vat_unique"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"),
+                                   name="portfolio_client_currency_iso"),
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"),
+                                   name="portfolio_client_country_iso"),
+            # Target of the composite keys that tie an invoice's or payment's currency to
+            # its client's (see migration 0002).
+            models.UniqueConstraint(fields=["id", "currency"], name="portfolio_client_id_currency"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Debtor(models.Model):
+    class Kind(models.TextChoices):
+        BUSINESS = "business", _("Business")
+        CONSUMER = "consumer", _("Consumer")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="debtors")
+    external_ref = models.CharField(_("customer code"), max_length=64,
+                                    help_text=_("The client's own code for this debtor."))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    tax_code = models.CharField(_("tax code"), max_length=32, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
+    sector = models.CharField(_("sector"), max_length=64, blank=True)
+    founded_year = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
+    address_line = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=16, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region or state"), max_length=16, blank=True,
+                              help_text=_("ISO 3166-2 subdivision code, e.g. CA or LOM."))
+    country = models.CharField(_("country"), max_length=2)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True,
+                                help_text=_("Derived from the address (IANA name)."))
+    language = models.CharField(_("language"), max_length=8, default="it")
+
+    do_not_call = models.BooleanField(_("do not call"), default=False)
+    do_not_call_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
+    do_not_call_set_at = models.DateTimeField(null=True, blank=True)
+    vulnerable = models.BooleanField(_("vulnerable"), default=False)
+    vulnerable_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+")
+    vulnerable_set_at = models.DateTimeField(null=True, blank=True)
+    deceased = models.BooleanField(_("deceased"), default=False)
+    deceased_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    deceased_set_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("debtor")
+        constraints = [
+            # Natural key of the import: a re-import updates, never duplicates.
+            models.UniqueConstraint(fields=["client", "external_ref"],
+                                    name="portfolio_debtor_ref_unique"),
+            # Target of the composite key that keeps an invoice's debtor inside its client.
+            models.UniqueConstraint(fields=["id", "client"], name="portfolio_debtor_id_client"),
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"),
+                                   name="portfolio_debtor_country_iso"),
+            models.CheckConstraint(
+                condition=Q(do_not_call=False) | Q(do_not_call_set_at__isnull=False),
+                name="portfolio_debtor_dnc_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(vulnerable=False) | Q(vulnerable_set_at__isnull=False),
+                name="portfolio_debtor_vulnerable_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(deceased=False) | Q(deceased_set_at__isnull=False),
+                name="portfolio_debtor_deceased_recorded",
+            ),
+        ]
+        indexes = [
+            # The debtor list and search: a client's debtors by name.
+            models.Index(fields=["client", "name"], name="portfolio_debtor_client_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactPoint(models.Model):
+    """A phone number or e-mail address of a debtor, normalised (E.164 for phones)."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+
+    class Source(models.TextChoices):
+        CLIENT_FILE = "client_file", _("Client's file")
+        FOUND = "found", _("Found elsewhere")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contact_points")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    value = models.CharField(max_length=254)
+    label = models.CharField(max_length=32, blank=True, help_text=_("mobile, home, work …"))
+    timezones = models.JSONField(default=list, blank=True,
+                                 help_text=_("IANA zones the number may be in (phones)."))
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.CLIENT_FILE)
+    # A contact point found outside the client's file needs confirmation before any debt
+    # content is sent to it (SPEC §6).
+    confirmed = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["debtor_id", "channel", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["debtor", "channel", "value"],
+                                    name="portfolio_contact_point_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PARTIALLY_PAID = "partially_paid", _("Partially paid")
+        PAID = "paid", _("Paid")
+        DISPUTED = "disputed", _("Disputed")
+        WRITTEN_OFF = "written_off", _("Written off")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(_("number"), max_length=64)
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    open_balance = models.DecimalField(_("open balance"), **MONEY)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("invoice")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "number"],
+                                    name="portfolio_invoice_number_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0),
+                                   name="portfolio_invoice_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(open_balance__gte=0) & Q(open_balance__lte=F("amount")),
+                name="portfolio_invoice_balance_in_range",
+            ),
+            models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")),
+                                   name="portfolio_invoice_due_after_issue"),
+            # The status says what the balance says; disputed and written-off are set by
+            # decisions, not by arithmetic.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="open", open_balance=F("amount"))
+                    | Q(status="partially_paid", open_balance__gt=0, open_balance__lt=F("amount"))
+                    | Q(status="paid", open_balance=0)
+                    | Q(status__in=["disputed", "written_off"])
+                ),
+                name="portfolio_invoice_status_matches_balance",
+            ),
+        ]
+        indexes = [
+            # Allocation (oldest due first) and the debtor's page: a debtor's invoices by due date.
+            models.Index(fields=["debtor", "due_date"], name="portfolio_invoice_debtor_due"),
+            # Aging and the caring planner: a client's unsettled invoices by due date.
+            models.Index(fields=["client", "due_date"], name="portfolio_invoice_open_due",
+                         condition=Q(status__in=["open", "partially_paid", "disputed"])),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        DIRECT_DEBIT = "direct_debit", _("Direct debit")
+        CARD = "card", _("Card")
+        CASH = "cash", _("Cash")
+        CHEQUE = "cheque", _("Cheque")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payments")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="payments")
+    external_ref = models.CharField(
+        _("reference"), max_length=64,
+        help_text=_("Unique per client: a re-imported payment is never counted twice."))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    value_date = models.DateField(_("value date"))
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices,
+                              default=Method.BANK_TRANSFER)
+    invoice_reference = models.CharField(
+        _("invoice named"), max_length=64, blank=True,
+        help_text=_("When the payment names an invoice it is allocated there first."))
+    unallocated_amount = models.DecimalField(_("unallocated"), default=Decimal("0"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-value_date", "-id"]
+        verbose_name = _("payment")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "external_ref"],
+                                    name="portfolio_payment_ref_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="portfolio_payment_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(unallocated_amount__gte=0) & Q(unallocated_amount__lte=F("amount")),
+                name="portfolio_payment_unallocated_in_range",
+            ),
+        ]
+        indexes = [
+            # Cash recovered per period and the debtor's page: a debtor's payments by value date.
+            models.Index(fields=["debtor", "value_date"], name="portfolio_payment_debtor_date"),
+            # Cash recovered per client and period.
+            models.Index(fields=["client", "value_date"], name="portfolio_payment_client_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_ref
+
+
+class PaymentAllocation(models.Model):
+    """The part of a payment that settled one invoice."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "invoice"],
+                                    name="portfolio_allocation_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0),
+                                   name="portfolio_allocation_amount_gt_0"),
+        ]
+        indexes = [
+            # An invoice's payment history (scoring: days to pay; the debtor page).
+            models.Index(fields=["invoice"], name="portfolio_allocation_invoice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of payment {self.payment_id} to invoice {self.invoice_id}"
+
+
+class CreditNote(models.Model):
+    """A credit note or adjustment that lowers an invoice's balance; write-offs are one kind."""
+
+    class Kind(models.TextChoices):
+        CREDIT_NOTE = "credit_note", _("Credit note")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        WRITE_OFF = "write_off", _("Write-off")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="credit_notes")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(_("number"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices,
+                            default=Kind.CREDIT_NOTE)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    issue_date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        verbose_name = _("credit note")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "number"],
+                                    name="portfolio_credit_note_number_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0),
+                                   name="portfolio_credit_note_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ImportJob(models.Model):
+    """One uploaded file: validated (dry run) first, committed all-or-nothing on request."""
+
+    class Kind(models.TextChoices):
+        DEBTORS = "debtors", _("Debtors")
+        INVOICES = "invoices", _("Invoices")
+        PAYMENTS = "payments", _("Payments")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        VALIDATING = "validating", _("Checking")
+        VALIDATED = "validated", _("Ready to import")
+        REJECTED = "rejected", _("Rejected")
+        COMMITTING = "committing", _("Importing")
+        COMMITTED = "committed", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="imports")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PENDING)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField(default=0)
+    rows_total = models.IntegerField(default=0)
+    rows_processed = models.IntegerField(default=0)
+    to_create = models.IntegerField(default=0)
+    to_update = models.IntegerField(default=0)
+    unchanged = models.IntegerField(default=0)
+    error_count = models.IntegerField(default=0)
+    # The first rejected rows, each {"line": n, "column": name, "message": text}.
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="portfolio_import_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"

@@ -1,0 +1,276 @@
+"""Write use cases of the ledger. Views, the API, imports, admin actions and tasks call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from access.errors import DomainError
+from portfolio.allocation import allocate_open_payments
+from portfolio.contact_data import identifier_validate, phone_normalise, timezone_from_address
+from portfolio.models import Client, ContactPoint, CreditNote, Debtor, Invoice, Payment
+
+CENT = Decimal("0.01")
+
+
+def money_parse(value: object, *, field_name: str = "amount", allow_zero: bool = True) -> Decimal:
+    """A Decimal with at most two decimals, never negative; DomainError naming the field else."""
+    try:
+        amount = Decimal(str(value).strip().replace(" ", ""))
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"{field_name} {value!r} is not a number.", code="bad_amount",
+                          field=field_name) from None
+    if not amount.is_finite():
+        raise DomainError(f"{field_name} {value!r} is not a number.", code="bad_amount",
+                          field=field_name)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise DomainError(f"{field_name} {value} must be {'' if allow_zero else 'above '}zero"
+                          f"{' or more' if allow_zero else ''}.", code="bad_amount",
+                          field=field_name)
+    if amount != amount.quantize(CENT):
+        raise DomainError(f"{field_name} {value} has more than two decimals.",
+                          code="bad_amount", field=field_name)
+    if amount >= Decimal("1e12"):
+        raise DomainError(f"{field_name} {value} is too large.", code="bad_amount",
+                          field=field_name)
+    return amount.quantize(CENT)
+
+
+@dataclass
+class DebtorData:
+    external_ref: str
+    name: str
+    kind: str
+    country: str
+    tax_code: str = ""
+    vat_number: str = ""
+    sector: str = ""
+    founded_year: int | None = None
+    address_line: str = ""
+    postal_code: str = ""
+    city: str = ""
+    region: str = ""
+    language: str = "it"
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+
+
+def debtor_data_clean(data: DebtorData) -> DebtorData:
+    """Validate and normalise one debtor's data; raise DomainError naming the first problem."""
+    if not data.external_ref.strip():
+        raise DomainError("The customer code is empty.", code="required", field="external_ref")
+    if not data.name.strip():
+        raise DomainError("The name is empty.", code="required", field="name")
+    if data.kind not in Debtor.Kind.values:
+        raise DomainError(f"kind {data.kind!r} must be one of {', '.join(Debtor.Kind.values)}.",
+                          code="bad_choice", field="kind")
+    country = data.country.strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise DomainError(f"country {data.country!r} is not a two-letter ISO code.",
+                          code="bad_country", field="country")
+    phones = []
+    for raw in data.phones:
+        if raw.strip():
+            number, _zones = phone_normalise(raw, default_country=country)
+            phones.append(number)
+    emails = [email.strip().lower() for email in data.emails if email.strip()]
+    for email in emails:
+        if "@" not in email or email.startswith("@") or email.endswith("@"):
+            raise DomainError(f"{email!r} is not an e-mail address.", code="bad_email",
+                              field="email")
+    return DebtorData(
+        external_ref=data.external_ref.strip(), name=data.name.strip(), kind=data.kind,
+        country=country,
+        tax_code=identifier_validate(data.tax_code, country=country, kind="personalid"),
+        vat_number=identifier_validate(data.vat_number, country=country, kind="vat"),
+        sector=data.sector.strip(), founded_year=data.founded_year,
+        address_line=data.address_line.strip(), postal_code=data.postal_code.strip(),
+        city=data.city.strip(), region=data.region.strip().upper(),
+        language=(data.language or "it").strip().lower()[:8], phones=phones, emails=emails,
+    )
+
+
+def contact_points_sync(*, debtor: Debtor, phones: list[str], emails: list[str]) -> None:
+    """Add the client-file contact points the debtor does not have yet (never deletes: a number
+    an agent added stays)."""
+    rows = []
+    for number in phones:
+        _e164, zones = phone_normalise(number, default_country=debtor.country)
+        rows.append(ContactPoint(client_id=debtor.client_id, debtor=debtor,
+                                 channel=ContactPoint.Channel.PHONE, value=number,
+                                 timezones=zones))
+    rows += [ContactPoint(client_id=debtor.client_id, debtor=debtor,
+                          channel=ContactPoint.Channel.EMAIL, value=email) for email in emails]
+    ContactPoint.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+@transaction.atomic
+def debtor_upsert(*, client: Client, data: DebtorData) -> tuple[Debtor, bool]:
+    """Create the debtor, or update it by its customer code. Returns (debtor, created)."""
+    clean = debtor_data_clean(data)
+    defaults = {
+        "name": clean.name, "kind": clean.kind, "country": clean.country,
+        "tax_code": clean.tax_code, "vat_number": clean.vat_number, "sector": clean.sector,
+        "founded_year": clean.founded_year, "address_line": clean.address_line,
+        "postal_code": clean.postal_code, "city": clean.city, "region": clean.region,
+        "language": clean.language,
+        "timezone": timezone_from_address(clean.country, clean.region),
+    }
+    debtor, created = Debtor.objects.update_or_create(
+        client=client, external_ref=clean.external_ref, defaults=defaults)
+    contact_points_sync(debtor=debtor, phones=clean.phones, emails=clean.emails)
+    return debtor, created
+
+
+_FLAGS = {"do_not_call", "vulnerable", "deceased"}
+
+
+@transaction.atomic
+def debtor_flag_set(*, debtor: Debtor, flag: str, value: bool, by: AbstractBaseUser) -> Debtor:
+    """Set or clear a protective flag, recording who and when (the database requires both)."""
+    if flag not in _FLAGS:
+        raise DomainError(f"{flag!r} is not a debtor flag.", code="bad_flag", field="flag")
+    now = timezone.now()
+    updates = {flag: value, f"{flag}_set_by": by if value else None,
+               f"{flag}_set_at": now if value else None}
+    Debtor.objects.filter(pk=debtor.pk).update(**updates, updated_at=now)
+    debtor.refresh_from_db()
+    return debtor
+
+
+def _check_dates(issue_date: dt.date, due_date: dt.date) -> None:
+    if due_date < issue_date:
+        raise DomainError(f"The due date {due_date} is before the issue date {issue_date}.",
+                          code="bad_dates", field="due_date")
+
+
+@transaction.atomic
+def invoice_create(*, client: Client, debtor: Debtor, number: str, issue_date: dt.date,
+                   due_date: dt.date, amount: Decimal) -> Invoice:
+    if debtor.client_id != client.pk:
+        raise DomainError("The debtor belongs to another client.", code="wrong_client",
+                          field="debtor")
+    if not number.strip():
+        raise DomainError("The invoice number is empty.", code="required", field="number")
+    amount = money_parse(amount)
+    _check_dates(issue_date, due_date)
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                client=client, debtor=debtor, number=number.strip(), issue_date=issue_date,
+                due_date=due_date, amount=amount, currency=client.currency,
+                open_balance=amount,
+                status=Invoice.Status.OPEN if amount > 0 else Invoice.Status.PAID)
+    except IntegrityError:
+        raise DomainError(f"Invoice {number} already exists for this client.",
+                          code="duplicate", field="number") from None
+    # Credit left on account by earlier overpayments settles the new invoice.
+    allocate_open_payments(client_id=client.pk)
+    invoice.refresh_from_db()
+    return invoice
+
+
+@transaction.atomic
+def payment_record(*, client: Client, debtor: Debtor, external_ref: str, amount: Decimal,
+                   value_date: dt.date, method: str = Payment.Method.BANK_TRANSFER,
+                   invoice_reference: str = "") -> tuple[Payment, bool]:
+    """Record a payment and allocate it. A reference seen before returns the existing payment
+    (created=False) and moves no money: a retried request never counts a payment twice."""
+    if debtor.client_id != client.pk:
+        raise DomainError("The debtor belongs to another client.", code="wrong_client",
+                          field="debtor")
+    if not external_ref.strip():
+        raise DomainError("The payment reference is empty.", code="required",
+                          field="external_ref")
+    if method not in Payment.Method.values:
+        raise DomainError(f"method {method!r} must be one of {', '.join(Payment.Method.values)}.",
+                          code="bad_choice", field="method")
+    amount = money_parse(amount, allow_zero=False)
+    existing = Payment.objects.filter(client=client, external_ref=external_ref.strip()).first()
+    if existing is not None:
+        if existing.amount != amount or existing.debtor_id != debtor.pk:
+            raise DomainError(f"Payment {external_ref} already exists with other details.",
+                              code="duplicate", field="external_ref")
+        return existing, False
+    payment = Payment.objects.create(
+        client=client, debtor=debtor, external_ref=external_ref.strip(), amount=amount,
+        currency=client.currency, value_date=value_date, method=method,
+        invoice_reference=invoice_reference.strip(), unallocated_amount=amount)
+    allocate_open_payments(client_id=client.pk)
+    payment.refresh_from_db()
+    return payment, True
+
+
+@transaction.atomic
+def credit_note_issue(*, invoice: Invoice, number: str, amount: Decimal, issue_date: dt.date,
+                      kind: str = CreditNote.Kind.CREDIT_NOTE, reason: str = "",
+                      by: AbstractBaseUser | None = None) -> CreditNote:
+    """Lower an invoice's balance by a credit note, adjustment or write-off."""
+    amount = money_parse(amount, allow_zero=False)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if amount > invoice.open_balance:
+        raise DomainError(f"The credit of {amount} exceeds the open balance of "
+                          f"{invoice.open_balance} on invoice {invoice.number}.",
+                          code="exceeds_balance", field="amount")
+    if kind not in CreditNote.Kind.values:
+        raise DomainError(f"kind {kind!r} is not a credit note kind.", code="bad_choice",
+                          field="kind")
+    try:
+        with transaction.atomic():
+            note = CreditNote.objects.create(
+                client_id=invoice.client_id, invoice=invoice, number=number.strip(), kind=kind,
+                amount=amount, issue_date=issue_date, reason=reason, created_by=by)
+    except IntegrityError:
+        raise DomainError(f"Credit note {number} already exists for this client.",
+                          code="duplicate", field="number") from None
+    new_balance = invoice.open_balance - amount
+    if kind == CreditNote.Kind.WRITE_OFF:
+        status = Invoice.Status.WRITTEN_OFF
+    elif invoice.status == Invoice.Status.DISPUTED:
+        status = invoice.status
+    elif new_balance == 0:
+        status = Invoice.Status.PAID
+    else:
+        status = Invoice.Status.PARTIALLY_PAID
+    Invoice.objects.filter(pk=invoice.pk).update(open_balance=F("open_balance") - amount,
+                                                 status=status, updated_at=timezone.now())
+    return note
+
+
+# Legal status moves made by a decision (payments move the others by arithmetic).
+_DISPUTE_FROM = {Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID}
+
+
+@transaction.atomic
+def invoice_dispute_open(*, invoice: Invoice) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in _DISPUTE_FROM:
+        raise DomainError(f"Invoice {invoice.number} is {invoice.get_status_display().lower()} "
+                          "and cannot be disputed.", code="illegal_transition", field="status")
+    invoice.status = Invoice.Status.DISPUTED
+    invoice.save(update_fields=["status", "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_dispute_resolve(*, invoice: Invoice) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.DISPUTED:
+        raise DomainError(f"Invoice {invoice.number} is not disputed.",
+                          code="illegal_transition", field="status")
+    if invoice.open_balance == 0:
+        invoice.status = Invoice.Status.PAID
+    elif invoice.open_balance == invoice.amount:
+        invoice.status = Invoice.Status.OPEN
+    else:
+        invoice.status = Invoice.Status.PARTIALLY_PAID
+    invoice.save(update_fields=["status", "updated_at"])
+    allocate_open_payments(client_id=invoice.client_id)
+    invoice.refresh_from_db()
+    return invoice

@@ -1,0 +1,45 @@
+import pytest
+from django.urls import reverse
+
+from access.scoping import access_for, scope_to_user
+from portfolio.models import Debtor
+from tests.factories import DebtorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_see_only_the_clients_they_work_on(personas):
+    DebtorFactory(client=personas.client_a, name="Mine")
+    DebtorFactory(client=personas.client_b, name="Theirs")
+
+    names = set(scope_to_user(Debtor.objects.all(), personas.agent).values_list("name", flat=True))
+
+    assert names == {"Mine"}
+
+
+def test_a_client_viewer_sees_its_own_client_only_even_with_a_stray_membership(personas):
+    from access.models import Membership
+
+    Membership.objects.create(user=personas.viewer_b, client=personas.client_a)
+
+    assert access_for(personas.viewer_b).client_ids == frozenset({personas.client_b.pk})
+
+
+def test_administrators_see_every_client(personas):
+    assert access_for(personas.admin).client_ids is None
+
+
+def test_another_clients_debtor_is_a_404_not_a_403(client, personas):
+    theirs = DebtorFactory(client=personas.client_b)
+    client.force_login(personas.viewer_a)
+
+    response = client.get(reverse("portfolio:debtor_detail", args=[theirs.pk]))
+
+    assert response.status_code == 404
+
+
+def test_an_inactive_user_sees_nothing(personas):
+    personas.agent.is_active = False
+    personas.agent.save()
+
+    assert access_for(personas.agent).client_ids == frozenset()

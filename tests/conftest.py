@@ -1,0 +1,82 @@
+"""Shared fixtures: personas per role (including an outsider from another client) and the
+service gates.
+
+Services: tests that need PostgreSQL, Redis or a Celery worker are marked; without the service
+they skip, unless FIDO_REQUIRE_SERVICES=1 (CI), where a missing service fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from access.roles import Role
+from portfolio.models import Client
+from tests.factories import ClientFactory, user_with_role
+
+REQUIRE_SERVICES = os.environ.get("FIDO_REQUIRE_SERVICES", "") == "1"
+
+
+def service_missing(reason: str) -> None:
+    """Skip for a newcomer without the service; fail in CI, where every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Real hashing costs ~0.3 s a user; tests check roles, not the hash's strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def postgres_only(db: None) -> None:
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL (set DATABASE_URL=postgres://…)")
+
+
+@dataclass
+class Personas:
+    client_a: Client
+    client_b: Client
+    agent: object
+    team_leader: object
+    credit_manager: object
+    committee: object
+    viewer_a: object
+    viewer_b: object
+    admin: object
+
+    def by_role(self) -> dict[str, object]:
+        return {
+            Role.AGENT: self.agent,
+            Role.TEAM_LEADER: self.team_leader,
+            Role.CREDIT_MANAGER: self.credit_manager,
+            Role.CREDIT_COMMITTEE: self.committee,
+            Role.CLIENT_VIEWER: self.viewer_a,
+            Role.ADMINISTRATOR: self.admin,
+        }
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    """Alice's world: staff of client A only, a viewer of A, and an outsider viewer of B."""
+    client_a = ClientFactory(name="Acqua Alfa S.p.A.")
+    client_b = ClientFactory(name="Beta Distribuzione S.r.l.")
+    return Personas(
+        client_a=client_a,
+        client_b=client_b,
+        agent=user_with_role(Role.AGENT, clients=(client_a,), username="agent_a"),
+        team_leader=user_with_role(Role.TEAM_LEADER, clients=(client_a,), username="leader_a"),
+        credit_manager=user_with_role(Role.CREDIT_MANAGER, clients=(client_a,),
+                                      username="manager_a"),
+        committee=user_with_role(Role.CREDIT_COMMITTEE, clients=(client_a,),
+                                 username="committee_a"),
+        viewer_a=user_with_role(Role.CLIENT_VIEWER, client=client_a, username="viewer_a"),
+        viewer_b=user_with_role(Role.CLIENT_VIEWER, client=client_b, username="viewer_b"),
+        admin=user_with_role(Role.ADMINISTRATOR, username="admin_x"),
+    )
