@@ -71,7 +71,7 @@ def _behaviour(rng: random.Random) -> str:
 def demo_portfolio_create(*, seed: int = 2026, today: dt.date | None = None,
                           scale: float = 1.0) -> list[Client]:
     """Create the demo clients with 24 months of history ending `today`."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     today = today or dt.date.today()  # noqa: DTZ011 - a calendar date for demo history
     start = today - dt.timedelta(days=730)
     clients = []

@@ -76,6 +76,12 @@ class Debtor(models.Model):
                                 help_text=_("Derived from the address (IANA name)."))
     language = models.CharField(_("language"), max_length=8, default="it")
 
+    # The approved credit limit (fido cliente) in force, kept here by credit's approval service
+    # so that the ledger, scoring and every screen read it without depending on credit/.
+    credit_limit = models.DecimalField(_("credit limit"), null=True, blank=True, **MONEY)
+    # Exposure beyond open invoices that the client imports (orders not yet invoiced …).
+    other_exposure = models.DecimalField(_("other exposure"), default=Decimal("0"), **MONEY)
+
     do_not_call = models.BooleanField(_("do not call"), default=False)
     do_not_call_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                            on_delete=models.SET_NULL, related_name="+")
@@ -103,6 +109,12 @@ class Debtor(models.Model):
             models.UniqueConstraint(fields=["id", "client"], name="portfolio_debtor_id_client"),
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"),
                                    name="portfolio_debtor_country_iso"),
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
+                name="portfolio_debtor_credit_limit_gte_0",
+            ),
+            models.CheckConstraint(condition=Q(other_exposure__gte=0),
+                                   name="portfolio_debtor_other_exposure_gte_0"),
             models.CheckConstraint(
                 condition=Q(do_not_call=False) | Q(do_not_call_set_at__isnull=False),
                 name="portfolio_debtor_dnc_recorded",

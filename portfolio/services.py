@@ -274,3 +274,21 @@ def invoice_dispute_resolve(*, invoice: Invoice) -> Invoice:
     allocate_open_payments(client_id=invoice.client_id)
     invoice.refresh_from_db()
     return invoice
+
+
+@transaction.atomic
+def debtor_credit_limit_set(*, debtor: Debtor, amount: Decimal | None) -> Debtor:
+    """Record the credit limit in force (None: no limit). Called by credit's approval service."""
+    value = None if amount is None else money_parse(amount, field_name="credit_limit")
+    Debtor.objects.filter(pk=debtor.pk).update(credit_limit=value, updated_at=timezone.now())
+    debtor.refresh_from_db()
+    return debtor
+
+
+@transaction.atomic
+def debtor_other_exposure_set(*, debtor: Debtor, amount: Decimal) -> Debtor:
+    """Record exposure beyond open invoices (orders not yet invoiced), as the client reports it."""
+    value = money_parse(amount, field_name="other_exposure")
+    Debtor.objects.filter(pk=debtor.pk).update(other_exposure=value, updated_at=timezone.now())
+    debtor.refresh_from_db()
+    return debtor
