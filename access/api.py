@@ -14,7 +14,11 @@ from access.scoping import scope_to_user
 
 
 class RolePermissions(permissions.DjangoModelPermissions):
-    """Deny by default: reading needs the model's view permission, writing its add/change one."""
+    """Deny by default: reading needs the model's view permission, writing its add/change one.
+
+    A domain action (`@action`) names its own permissions in the viewset's
+    `action_permissions = {"action_name": ["app.codename", ...]}`; they replace the method map.
+    """
 
     perms_map = {
         "GET": ["%(app_label)s.view_%(model_name)s"],
@@ -25,6 +29,13 @@ class RolePermissions(permissions.DjangoModelPermissions):
         "PATCH": ["%(app_label)s.change_%(model_name)s"],
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if required is None:
+            return super().has_permission(request, view)
+        return bool(request.user and request.user.is_authenticated
+                    and request.user.has_perms(required))
 
 
 class TenantScopedViewSet(viewsets.GenericViewSet):

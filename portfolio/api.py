@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -14,7 +15,7 @@ from rest_framework.routers import DefaultRouter
 from access.api import TenantScopedViewSet
 from access.errors import DomainError
 from portfolio import selectors, services
-from portfolio.models import Client, Debtor, Invoice, Payment
+from portfolio.models import Client, CreditNote, Debtor, Invoice, Payment
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -57,6 +58,11 @@ class DebtorInputSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     phones = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     emails = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class DebtorFlagInputSerializer(serializers.Serializer):
+    flag = serializers.ChoiceField(choices=["do_not_call", "vulnerable", "deceased"])
+    value = serializers.BooleanField()
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -113,6 +119,7 @@ def _debtor_for_write(request: Request, pk: object) -> Debtor:
 class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     serializer_class = DebtorSerializer
     filterset_fields = ["client", "kind", "country", "do_not_call"]
+    action_permissions = {"flags": ["portfolio.change_debtor"]}
 
     def get_unscoped_queryset(self) -> QuerySet[Debtor]:
         return Debtor.objects.prefetch_related("contact_points").order_by("id")
@@ -130,6 +137,16 @@ class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
                                                  data=services.DebtorData(**values))
         return Response(DebtorSerializer(debtor).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @action(detail=True, methods=["post"], serializer_class=DebtorFlagInputSerializer)
+    def flags(self, request: Request, pk: str | None = None) -> Response:
+        """Set or clear do-not-call, vulnerable or deceased; who and when are recorded."""
+        debtor = self.get_object()
+        data = DebtorFlagInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        debtor = services.debtor_flag_set(debtor=debtor, flag=data.validated_data["flag"],
+                                          value=data.validated_data["value"], by=request.user)
+        return Response(DebtorSerializer(debtor).data)
 
 
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
@@ -167,8 +184,48 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+class CreditNoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CreditNote
+        fields = ["id", "client", "invoice", "number", "kind", "amount", "issue_date", "reason",
+                  "created_at"]
+
+
+class CreditNoteInputSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField()
+    number = serializers.CharField(max_length=64)
+    kind = serializers.ChoiceField(choices=CreditNote.Kind.choices,
+                                   default=CreditNote.Kind.CREDIT_NOTE)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    issue_date = serializers.DateField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    serializer_class = CreditNoteSerializer
+    filterset_fields = ["client", "invoice", "kind"]
+
+    def get_unscoped_queryset(self) -> QuerySet[CreditNote]:
+        return CreditNote.objects.order_by("id")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Issue a credit note, adjustment or write-off against an invoice."""
+        data = CreditNoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        invoice_id = values.pop("invoice")
+        try:
+            invoice = selectors.invoice_get_for_user(user=request.user, pk=invoice_id)
+        except Exception:
+            raise DomainError(f"Invoice {invoice_id} does not exist or is not yours.",
+                              code="unknown_invoice", field="invoice") from None
+        note = services.credit_note_issue(invoice=invoice, by=request.user, **values)
+        return Response(CreditNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
 def register(router: DefaultRouter) -> None:
     router.register("clients", ClientViewSet, basename="client")
     router.register("debtors", DebtorViewSet, basename="debtor")
     router.register("invoices", InvoiceViewSet, basename="invoice")
     router.register("payments", PaymentViewSet, basename="payment")
+    router.register("credit-notes", CreditNoteViewSet, basename="creditnote")
