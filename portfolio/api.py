@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -14,7 +16,8 @@ from rest_framework.routers import DefaultRouter
 from access.api import TenantScopedViewSet
 from access.errors import DomainError
 from portfolio import selectors, services
-from portfolio.models import Client, Debtor, Invoice, Payment
+from portfolio.imports import services as import_services
+from portfolio.models import Client, Debtor, ImportJob, Invoice, Payment
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -167,8 +170,60 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+class ImportJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportJob
+        fields = ["id", "client", "kind", "status", "original_name", "size_bytes",
+                  "rows_total", "rows_processed", "to_create", "to_update", "unchanged",
+                  "error_count", "errors", "message", "created_at", "commit_requested_at",
+                  "finished_at"]
+
+
+class ImportJobInputSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
+    file = serializers.FileField()
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """Imports: POST a file (multipart: file, kind, client) to check it, then POST
+    /imports/{id}/commit/ to write it. Large files are checked and written by a worker; poll
+    the job for its status and progress."""
+
+    serializer_class = ImportJobSerializer
+    filterset_fields = ["client", "kind", "status"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_unscoped_queryset(self) -> QuerySet[ImportJob]:
+        return ImportJob.objects.order_by("id")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ImportJobInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            client = selectors.client_get_for_user(user=request.user, pk=values["client"])
+        except Exception:
+            raise DomainError("That client does not exist or is not yours.",
+                              code="unknown_client", field="client") from None
+        upload = values["file"]
+        job = import_services.import_job_create(client=client, kind=values["kind"],
+                                                fileobj=upload, name=upload.name,
+                                                by=request.user)
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str | None = None) -> Response:
+        job = self.get_object()
+        job = import_services.import_job_commit_request(job=job, by=request.user)
+        return Response(ImportJobSerializer(job).data,
+                        status=status.HTTP_200_OK if job.status == ImportJob.Status.COMMITTED
+                        else status.HTTP_202_ACCEPTED)
+
+
 def register(router: DefaultRouter) -> None:
     router.register("clients", ClientViewSet, basename="client")
     router.register("debtors", DebtorViewSet, basename="debtor")
     router.register("invoices", InvoiceViewSet, basename="invoice")
     router.register("payments", PaymentViewSet, basename="payment")
+    router.register("imports", ImportJobViewSet, basename="import")
