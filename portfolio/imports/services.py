@@ -145,9 +145,9 @@ def _check_rows(job: ImportJob, errors: ErrorLog) -> tuple[int, dict[str, str]]:
         rows = 0
         for line, values in stream.rows:
             rows += 1
-            for name, staged in checker.check(line, values).items():
+            for name, row in checker.check(line, values):
                 lines = pending[name]
-                lines.extend(copy_line(row) for row in staged)
+                lines.append(copy_line(row))
                 if len(lines) >= BATCH_ROWS:
                     spools[name].write("".join(lines).encode("utf-8"))
                     lines.clear()

@@ -26,6 +26,8 @@ from portfolio.services import DebtorData, debtor_data_clean, money_parse
 
 ERRORS_KEPT = 1000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLAIN_MONEY = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
+Staged = list[tuple[str, tuple[object, ...]]]
 
 
 @dataclass
@@ -64,7 +66,11 @@ def _date(value: str, column: str) -> str:
     return value
 
 
-def _money(value: str, column: str, *, allow_zero: bool) -> Decimal:
+def _money(value: str, column: str, *, allow_zero: bool) -> Decimal | str:
+    # The common case, checked by one regex: digits, a point and at most two decimals, below
+    # 10^12 (money_parse's limit). Anything else goes through money_parse for its message.
+    if _PLAIN_MONEY.fullmatch(value) and (allow_zero or value.strip("0.")):
+        return value
     if not value:
         raise RowProblem(column, f"{column} is empty.")
     if "," in value:
@@ -120,18 +126,18 @@ class RowChecker:
                                      f"(first on line {first}).")
         self.seen[key] = line
 
-    def check(self, line: int, values: list[str]) -> dict[str, list[tuple[object, ...]]]:
-        """Staging rows per staging table for this row; {} when it was rejected."""
+    def check(self, line: int, values: list[str]) -> Staged:
+        """(staging table, staging row) pairs for this row; [] when it was rejected."""
         padded = self._values(line, values)
         if padded is None:
-            return {}
+            return []
         try:
             return self.check_row(line, padded)
         except RowProblem as problem:
             self.errors.add(line, problem.column, problem.message)
-            return {}
+            return []
 
-    def check_row(self, line: int, v: list[str]) -> dict[str, list[tuple[object, ...]]]:
+    def check_row(self, line: int, v: list[str]) -> Staged:
         raise NotImplementedError
 
     # Set-based steps, run once every row is staged.
@@ -163,11 +169,16 @@ class _NeedsDebtors(RowChecker):
         return debtor_id
 
 
+_INVOICES = writers.INVOICE_STAGE.name
+_PAYMENTS = writers.PAYMENT_STAGE.name
+_CONTACTS = writers.CONTACT_STAGE.name
+
+
 class InvoiceChecker(_NeedsDebtors):
     kind = "invoices"
     stages = (writers.INVOICE_STAGE,)
 
-    def check_row(self, line: int, v: list[str]) -> dict[str, list[tuple[object, ...]]]:
+    def check_row(self, line: int, v: list[str]) -> Staged:
         i = self.index
         number = _text(v[i["invoice_number"]], "invoice_number", max_length=64, required=True)
         debtor_id = self._debtor(v[i["customer_code"]])
@@ -177,7 +188,7 @@ class InvoiceChecker(_NeedsDebtors):
             raise RowProblem("due_date", f"due_date {due} is before issue_date {issue}.")
         amount = _money(v[i["amount"]], "amount", allow_zero=True)
         self._once(number, line, "invoice_number")
-        return {writers.INVOICE_STAGE.name: [(line, number, debtor_id, issue, due, amount)]}
+        return [(_INVOICES, (line, number, debtor_id, issue, due, amount))]
 
     def classify(self, cursor: Any) -> dict[str, int]:
         writers.invoices_classify(cursor, client_id=self.client.pk)
@@ -195,7 +206,7 @@ class PaymentChecker(_NeedsDebtors):
     kind = "payments"
     stages = (writers.PAYMENT_STAGE,)
 
-    def check_row(self, line: int, v: list[str]) -> dict[str, list[tuple[object, ...]]]:
+    def check_row(self, line: int, v: list[str]) -> Staged:
         i = self.index
         reference = _text(v[i["reference"]], "reference", max_length=64, required=True)
         debtor_id = self._debtor(v[i["customer_code"]])
@@ -207,8 +218,8 @@ class PaymentChecker(_NeedsDebtors):
                                        f"{', '.join(Payment.Method.values)}.")
         invoice_reference = _text(v[i["invoice_number"]], "invoice_number", max_length=64)
         self._once(reference, line, "reference")
-        return {writers.PAYMENT_STAGE.name: [(line, reference, debtor_id, value_date, amount,
-                                              method, invoice_reference)]}
+        return [(_PAYMENTS, (line, reference, debtor_id, value_date, amount, method,
+                             invoice_reference))]
 
     def classify(self, cursor: Any) -> dict[str, int]:
         writers.payments_classify(cursor, client_id=self.client.pk)
@@ -233,7 +244,7 @@ class DebtorChecker(RowChecker):
     kind = "debtors"
     stages = (writers.DEBTOR_STAGE, writers.CONTACT_STAGE)
 
-    def check_row(self, line: int, v: list[str]) -> dict[str, list[tuple[object, ...]]]:
+    def check_row(self, line: int, v: list[str]) -> Staged:
         i = self.index
         for column, max_length in _DEBTOR_LENGTHS.items():
             _text(v[i[column]], column, max_length=max_length)
@@ -268,7 +279,7 @@ class DebtorChecker(RowChecker):
                       clean.postal_code, clean.city, clean.region, clean.country,
                       timezone_from_address(clean.country, clean.region), clean.language,
                       other_exposure)
-        contacts = []
+        staged: Staged = [(writers.DEBTOR_STAGE.name, debtor_row)]
         labels = ["", "mobile"]
         phone_index = 0
         for raw, label in zip(raw_phones, labels, strict=True):
@@ -276,10 +287,11 @@ class DebtorChecker(RowChecker):
                 number = clean.phones[phone_index]
                 phone_index += 1
                 _e164, zones = phone_normalise(number, default_country=clean.country)
-                contacts.append((clean.external_ref, "phone", number, label, json.dumps(zones)))
-        contacts += [(clean.external_ref, "email", email, "", "[]") for email in clean.emails]
-        return {writers.DEBTOR_STAGE.name: [debtor_row],
-                writers.CONTACT_STAGE.name: contacts}
+                staged.append((_CONTACTS, (clean.external_ref, "phone", number, label,
+                                           json.dumps(zones))))
+        staged += [(_CONTACTS, (clean.external_ref, "email", email, "", "[]"))
+                   for email in clean.emails]
+        return staged
 
     def classify(self, cursor: Any) -> dict[str, int]:
         writers.debtors_classify(cursor, client_id=self.client.pk)
