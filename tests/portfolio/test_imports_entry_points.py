@@ -7,6 +7,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -224,3 +226,18 @@ def test_the_page_is_for_credit_managers_and_administrators(world, persona):
 
     assert browser.get(reverse("portfolio:import_list")).status_code == 403
     assert reverse("portfolio:import_list") not in browser.get(reverse("home")).content.decode()
+
+
+def test_the_import_list_costs_the_same_queries_for_one_job_or_many(world,
+                                                                     django_assert_num_queries):
+    api = _api(world.credit_manager)
+    check(world.client_a, "invoices", GOOD)
+    api.get("/api/v1/imports/")  # warm the user's access caches like any first request
+
+    with CaptureQueriesContext(connection) as one:
+        api.get("/api/v1/imports/")
+    for _n in range(3):
+        check(world.client_a, "invoices", GOOD)
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = api.get("/api/v1/imports/")
+    assert len(response.json()["results"]) == 4
