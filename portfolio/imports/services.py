@@ -295,19 +295,20 @@ def import_job_commit(*, job_id: int) -> ImportJob | None:
             # One commit per client at a time: two files touching the same invoices must not
             # interleave their classify and write steps.
             Client.objects.select_for_update().get(pk=job.client_id)
+            # No try/finally around the staging tables here: on any error the transaction
+            # rolls back, and that drops them (a DROP in an aborted transaction would fail
+            # and hide the error).
             with connection.cursor() as cursor:
-                try:
-                    checker, counts, refused = _stage(job, cursor)
-                    if refused:
-                        # The ledger changed since the preview (a payment, another import).
-                        errors = ErrorLog()
-                        for line, column, message in refused:
-                            errors.add(line, column, message)
-                        raise _RowsRefused(counts, errors)
-                    now = connection.ops.adapt_datetimefield_value(timezone.now())
-                    checker.write(cursor, now=now)
-                finally:
-                    _unstage(job, cursor)
+                checker, counts, refused = _stage(job, cursor)
+                if refused:
+                    # The ledger changed since the preview (a payment, another import).
+                    errors = ErrorLog()
+                    for line, column, message in refused:
+                        errors.add(line, column, message)
+                    raise _RowsRefused(counts, errors)
+                now = connection.ops.adapt_datetimefield_value(timezone.now())
+                checker.write(cursor, now=now)
+                _unstage(job, cursor)
             if job.kind in (ImportJob.Kind.INVOICES, ImportJob.Kind.PAYMENTS):
                 # New payments settle invoices, and credit left on account settles new
                 # invoices: oldest due first, a named invoice first.

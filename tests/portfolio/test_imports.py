@@ -409,3 +409,23 @@ def test_the_templates_are_accepted_as_they_are():
         assert check(client, kind, template_csv(kind)).status == ImportJob.Status.VALIDATED
         assert check(client, kind, template_xlsx(kind), "t.xlsx").status == \
             ImportJob.Status.VALIDATED
+
+
+def test_a_commit_checks_again_and_writes_nothing_when_the_ledger_changed_since_the_preview(
+        client_with_debtors):
+    client = client_with_debtors
+    check_and_commit(client, "invoices", csv_bytes(
+        INVOICE_HEADER, "I1,C1,2026-01-01,2026-01-31,100.00"))
+    job = check(client, "invoices", csv_bytes(
+        INVOICE_HEADER, "I1,C1,2026-01-01,2026-01-31,50.00", "I2,C1,2026-01-01,2026-01-31,9"))
+    assert job.status == ImportJob.Status.VALIDATED
+    # Between the preview and the commit, a payment of 60 settles part of I1.
+    check_and_commit(client, "payments", csv_bytes(PAYMENT_HEADER, "P1,C1,2026-02-01,60,,I1"))
+
+    job = services.import_job_commit_request(job=job, by=None, run_inline=True)
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert job.errors[0]["column"] == "amount"
+    assert "60.00 already paid" in job.errors[0]["message"]
+    assert not Invoice.objects.filter(number="I2").exists()
+    assert Invoice.objects.get(number="I1").amount == Decimal("100.00")
