@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -170,7 +171,19 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+@extend_schema_field({"type": "string",
+                     "description": "One of: " + ", ".join(ImportJob.Kind.values) + "."})
+class ImportKindField(serializers.ChoiceField):
+    """The kind of an import, documented as a string: an enum component would collide with the
+    other enums named "kind" (client, debtor) without a settings override."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=ImportJob.Kind.choices, **kwargs)
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
+    kind = ImportKindField(read_only=True)
+
     class Meta:
         model = ImportJob
         fields = ["id", "client", "kind", "status", "original_name", "size_bytes",
@@ -181,7 +194,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 class ImportJobInputSerializer(serializers.Serializer):
     client = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
+    kind = ImportKindField()
     file = serializers.FileField()
 
 
@@ -197,6 +210,8 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
     def get_unscoped_queryset(self) -> QuerySet[ImportJob]:
         return ImportJob.objects.order_by("id")
 
+    @extend_schema(request={"multipart/form-data": ImportJobInputSerializer},
+                   responses={201: ImportJobSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ImportJobInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -212,6 +227,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
                                                 by=request.user)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={200: ImportJobSerializer, 202: ImportJobSerializer})
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
