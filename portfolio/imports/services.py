@@ -4,13 +4,15 @@ these and nothing else.
 An import is two steps on one ImportJob:
 
 1. `import_job_create` stores the file and checks it (`import_job_validate`): every row is
-   read, checked and staged in a temporary table, then classified against the ledger in SQL.
-   Nothing in the ledger changes; the job records what would be created, updated and left
-   unchanged, and every rejected row (the first 1000 kept, all counted).
-2. `import_job_commit_request` then `import_job_commit` run the same pipeline again inside one
-   transaction and write it with set-based upserts, or write nothing if any row is refused
-   (the ledger may have changed since the preview). The job is claimed with a conditional
-   UPDATE of its status, so a task delivered twice commits once.
+   read and checked in Python, the good ones written, normalised, to a "checked" file beside
+   the upload; that file is streamed by COPY into a temporary staging table and classified
+   against the ledger in SQL. Nothing in the ledger changes; the job records what would be
+   created, updated and left unchanged, and every rejected row (the first 1000 kept, all
+   counted).
+2. `import_job_commit_request` then `import_job_commit` stage the checked file again inside one
+   transaction, classify it again (the ledger may have changed since the preview), and write
+   it with set-based upserts, or write nothing if any row is refused. The job is claimed with
+   a conditional UPDATE of its status, so a task delivered twice commits once.
 
 Small files run inline; larger ones go to Celery (portfolio/tasks.py) and the page polls the
 job's progress.
