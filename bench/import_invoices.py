@@ -30,6 +30,7 @@ import datetime as dt
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -288,6 +289,8 @@ def main() -> int:
           f"(commit alone {committed / keys_seconds:.2f}x)")
     print(f"peak memory              {own:.0f} MiB (children {children:.0f} MiB), "
           f"floor {MEMORY_FLOOR_MIB} MiB")
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(var, ignore_errors=True)
     ok = ratio <= RATIO_FLOOR and own < MEMORY_FLOOR_MIB and children < MEMORY_FLOOR_MIB
     print("PASS" if ok else "MISSED A FLOOR")
     return 0 if ok else 1
