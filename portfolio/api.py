@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -15,7 +17,8 @@ from rest_framework.routers import DefaultRouter
 from access.api import TenantScopedViewSet
 from access.errors import DomainError
 from portfolio import selectors, services
-from portfolio.models import Client, CreditNote, Debtor, Invoice, Payment
+from portfolio.imports import services as import_services
+from portfolio.models import Client, CreditNote, Debtor, ImportJob, Invoice, Payment
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -222,6 +225,71 @@ class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         note = services.credit_note_issue(invoice=invoice, by=request.user, **values)
         return Response(CreditNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
+@extend_schema_field({"type": "string",
+                     "description": "One of: " + ", ".join(ImportJob.Kind.values) + "."})
+class ImportKindField(serializers.ChoiceField):
+    """The kind of an import, documented as a string: an enum component would collide with the
+    other enums named "kind" (client, debtor) without a settings override."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=ImportJob.Kind.choices, **kwargs)
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    kind = ImportKindField(read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = ["id", "client", "kind", "status", "original_name", "size_bytes",
+                  "rows_total", "rows_processed", "to_create", "to_update", "unchanged",
+                  "error_count", "errors", "message", "created_at", "commit_requested_at",
+                  "finished_at"]
+
+
+class ImportJobInputSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    kind = ImportKindField()
+    file = serializers.FileField()
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """Imports: POST a file (multipart: file, kind, client) to check it, then POST
+    /imports/{id}/commit/ to write it. Large files are checked and written by a worker; poll
+    the job for its status and progress."""
+
+    serializer_class = ImportJobSerializer
+    filterset_fields = ["client", "kind", "status"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_unscoped_queryset(self) -> QuerySet[ImportJob]:
+        return ImportJob.objects.order_by("id")
+
+    @extend_schema(request={"multipart/form-data": ImportJobInputSerializer},
+                   responses={201: ImportJobSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ImportJobInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            client = selectors.client_get_for_user(user=request.user, pk=values["client"])
+        except Exception:
+            raise DomainError("That client does not exist or is not yours.",
+                              code="unknown_client", field="client") from None
+        upload = values["file"]
+        job = import_services.import_job_create(client=client, kind=values["kind"],
+                                                fileobj=upload, name=upload.name,
+                                                by=request.user)
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ImportJobSerializer, 202: ImportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str | None = None) -> Response:
+        job = self.get_object()
+        job = import_services.import_job_commit_request(job=job, by=request.user)
+        return Response(ImportJobSerializer(job).data,
+                        status=status.HTTP_200_OK if job.status == ImportJob.Status.COMMITTED
+                        else status.HTTP_202_ACCEPTED)
+
 
 def register(router: DefaultRouter) -> None:
     router.register("clients", ClientViewSet, basename="client")
@@ -229,3 +297,4 @@ def register(router: DefaultRouter) -> None:
     router.register("invoices", InvoiceViewSet, basename="invoice")
     router.register("payments", PaymentViewSet, basename="payment")
     router.register("credit-notes", CreditNoteViewSet, basename="creditnote")
+    router.register("imports", ImportJobViewSet, basename="import")

@@ -371,9 +371,18 @@ class ImportJob(models.Model):
     # The first rejected rows, each {"line": n, "column": name, "message": text}.
     errors = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # The checked rows, normalised, one file per staging table (storage names): written by
+    # the check, streamed by COPY into the staging tables by the preview and the commit.
+    checked_files = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker (or the request) claimed the current step; a claim older than any task
+    # may run means its worker died, and the step may be claimed again.
+    started_at = models.DateTimeField(null=True, blank=True)
+    commit_requested_at = models.DateTimeField(null=True, blank=True)
+    commit_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.SET_NULL, related_name="+")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolio import views
+from portfolio import import_views, views
 
 app_name = "portfolio"
 urlpatterns = [
@@ -8,4 +8,9 @@ urlpatterns = [
     path("debtors/", views.debtor_list, name="debtor_list"),
     path("debtors/<int:pk>/", views.debtor_detail, name="debtor_detail"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/commit/", import_views.import_commit, name="import_commit"),
+    path("imports/templates/<str:kind>.<str:fmt>", import_views.import_template,
+         name="import_template"),
 ]

@@ -8,7 +8,12 @@ they skip, unless FIDO_REQUIRE_SERVICES=1 (CI), where a missing service fails th
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -80,3 +85,59 @@ def personas(db: None) -> Personas:
         viewer_b=user_with_role(Role.CLIENT_VIEWER, client=client_b, username="viewer_b"),
         admin=user_with_role(Role.ADMINISTRATOR, username="admin_x"),
     )
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None):
+    """A real `celery -A config worker` subprocess on the test database and the Redis broker.
+
+    Tests that use it need `transactional_db` (the worker must see committed rows) and
+    PostgreSQL; without Redis or PostgreSQL they call `service_missing`. Yields the worker's
+    Celery hostname (for `app.control.inspect(destination=[...])`); the worker's log is in
+    FIDO_VAR_DIR/celery-worker-test.log. Stopped at the end of the session.
+    """
+    from django.conf import settings
+
+    from config.celery import app
+
+    if connection.vendor != "postgresql":
+        service_missing("the worker test needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    broker = settings.CELERY_BROKER_URL
+    if not broker.startswith("redis://"):
+        service_missing("the worker test needs CELERY_BROKER_URL=redis://…")
+    import redis
+
+    try:
+        redis.Redis.from_url(broker, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        service_missing(f"Redis is not answering at {broker}")
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    database_url = (f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:"
+                    f"{db['PORT'] or 5432}/{db['NAME']}")
+    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker,
+           "CELERY_TASK_ALWAYS_EAGER": "false"}
+    env.pop("TEST_DATABASE_NAME", None)
+    hostname = f"fido-test-{os.getpid()}@localhost"
+    app.control.purge()
+    log_path = Path(settings.VAR_DIR) / "celery-worker-test.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
+             "--concurrency=2", "--without-gossip", "--without-mingle", "-n", hostname],
+            cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log,
+            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[hostname], timeout=1):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start; see {log_path}")
+        yield hostname
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -1,0 +1,25 @@
+"""Thin Celery tasks of the portfolio: each takes an id and calls one service.
+
+Both import tasks are safe to run twice: the service claims the job with a conditional update
+of its status, so a second delivery (a retry, a duplicate send) finds it claimed and does
+nothing.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from portfolio.imports import services
+
+
+# A million-row file takes minutes; the limits leave room and stop a stuck worker.
+@shared_task(name="portfolio.import_job_validate", ignore_result=True,
+             soft_time_limit=55 * 60, time_limit=60 * 60)
+def import_job_validate_task(job_id: int) -> None:
+    services.import_job_validate(job_id=job_id)
+
+
+@shared_task(name="portfolio.import_job_commit", ignore_result=True,
+             soft_time_limit=55 * 60, time_limit=60 * 60)
+def import_job_commit_task(job_id: int) -> None:
+    services.import_job_commit(job_id=job_id)
