@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from access.scoping import AnyUser, object_get_for_user, scope_to_user
@@ -88,8 +88,9 @@ def over_limit_list(*, user: AnyUser, include_warnings: bool = False) -> QuerySe
     else:
         queryset = queryset.filter(exposure__gt=F("credit_limit"))
     return queryset.annotate(
-        excess=F("exposure") - F("credit_limit"),
-    ).order_by(F("excess").desc(output_field=DecimalField()), "id")
+        excess=ExpressionWrapper(F("exposure") - F("credit_limit"),
+                                 output_field=DecimalField(max_digits=14, decimal_places=2)),
+    ).order_by(F("excess").desc(), "id")
 
 
 # --- Requests, limits, decisions ---------------------------------------------------------------
