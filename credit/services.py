@@ -281,7 +281,21 @@ def _close(request: CreditLimitRequest, *, by: AbstractBaseUser, comment: str, t
     request.save(update_fields=["status", "decided_at", "updated_at"])
     _record(request, action=action, actor=by, score=score_for_debtor(request.debtor),
             comment=comment.strip())
+    if to == Status.REJECTED and request.review_of_id is not None:
+        _limit_withdraw(request)
     return request
+
+
+def _limit_withdraw(request: CreditLimitRequest) -> None:
+    """A rejected review withdraws the limit under review: it expires today and the debtor has
+    no limit in force (a new limit is a new request). Without this the review sweep would
+    reopen the same review at once, the review date being still past."""
+    Debtor.objects.select_for_update().filter(pk=request.debtor_id).first()
+    withdrawn = (CreditLimit.objects
+                 .filter(pk=request.review_of_id, status=CreditLimit.Status.ACTIVE)
+                 .update(status=CreditLimit.Status.EXPIRED, valid_until=timezone.localdate()))
+    if withdrawn:
+        debtor_credit_limit_set(debtor=request.debtor, amount=None)
 
 
 def _limit_activate(request: CreditLimitRequest, *, score: ScoreSnapshot | None,

@@ -202,3 +202,39 @@ def test_the_openapi_schema_lists_the_credit_actions(client, personas):
     for path in ("/api/v1/credit-requests/{id}/approve/", "/api/v1/credit-requests/{id}/return/",
                  "/api/v1/credit-limits/", "/api/v1/financial-statements/"):
         assert path in schema
+
+
+@pytest.mark.parametrize("name", ["credit-limit-list", "credit-request-list",
+                                  "financial-statement-list"])
+def test_api_lists_cost_a_fixed_number_of_queries(client, personas, name,
+                                                  django_assert_max_num_queries):
+    for year in range(4):
+        debtor = DebtorFactory(client=personas.client_a)
+        score(debtor, "A")
+        FinancialStatementFactory(debtor=debtor, fiscal_year=2020 + year)
+        request = services.credit_request_create(debtor=debtor, amount=Decimal("1000"),
+                                                 justification="x", by=personas.agent)
+        services.credit_request_submit(request=request, by=personas.agent)
+    client.force_login(personas.credit_manager)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse(f"api:{name}"))
+
+    assert len(response.json()["results"]) == 4
+
+
+def test_the_over_limit_page_costs_a_fixed_number_of_queries(client, personas,
+                                                             django_assert_max_num_queries):
+    from portfolio.services import debtor_credit_limit_set
+    from tests.factories import InvoiceFactory
+
+    for _ in range(6):
+        debtor = DebtorFactory(client=personas.client_a)
+        InvoiceFactory(debtor=debtor, amount=Decimal("500"))
+        debtor_credit_limit_set(debtor=debtor, amount=Decimal("100"))
+    client.force_login(personas.agent)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("credit:over_limit"))
+
+    assert response.content.decode().count('data-state="over"') == 6

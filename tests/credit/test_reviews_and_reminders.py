@@ -133,3 +133,25 @@ def test_the_beat_schedules_both_credit_tasks(settings):
     assert {"credit.reminders_send", "credit.reviews_open"} <= tasks_scheduled
     assert tasks.credit_reminders_send_task.name == "credit.reminders_send"
     assert tasks.credit_reviews_open_task.name == "credit.reviews_open"
+
+
+def test_an_approved_review_renews_the_limit_and_a_rejected_one_withdraws_it(personas, debtor,
+                                                                             approved_limit):
+    today = timezone.localdate()
+    CreditLimit.objects.filter(pk=approved_limit.pk).update(review_date=today)
+    review = services.credit_reviews_open(today=today)[0]
+    services.credit_request_approve(request=review, by=personas.credit_manager)
+    renewed = CreditLimit.objects.get(debtor=debtor, status="active")
+    assert renewed.review_date > today
+    assert services.credit_reviews_open(today=today) == []
+
+    CreditLimit.objects.filter(pk=renewed.pk).update(review_date=today)
+    second = services.credit_reviews_open(today=today)[0]
+    services.credit_request_reject(request=second, by=personas.credit_manager,
+                                   comment="Payments now 60 days late")
+
+    renewed.refresh_from_db()
+    debtor.refresh_from_db()
+    assert renewed.status == CreditLimit.Status.EXPIRED
+    assert debtor.credit_limit is None
+    assert services.credit_reviews_open(today=today) == []
