@@ -72,6 +72,13 @@ class CreditTierPolicy(models.Model):
     def __str__(self) -> str:
         return f"{self.client}: tiers {self.tier1_ceiling} / {self.tier2_ceiling}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        bands = self.tier1_bands
+        if not isinstance(bands, list) or any(band not in BANDS for band in bands):
+            raise ValidationError({"tier1_bands": _("List score bands among A, B, C, D, E.")})
+
     @classmethod
     def for_client(cls, client: Client) -> CreditTierPolicy:
         """The client's policy, or an unsaved one holding the defaults."""

@@ -384,10 +384,15 @@ def credit_reminders_send(*, now: dt.datetime | None = None) -> int:
         if claimed != 1:
             continue
         waited = now - request.submitted_at
-        sent += _mail(request, subject=f"Reminder: credit request waiting for "
-                                       f"{waited.days}d {waited.seconds // 3600}h",
-                      intro=f"This request has waited longer than the service time of "
-                            f"{hours} hours.")
+        try:
+            sent += _mail(request, subject=f"Reminder: credit request waiting for "
+                                           f"{waited.days}d {waited.seconds // 3600}h",
+                          intro=f"This request has waited longer than the service time of "
+                                f"{hours} hours.")
+        except OSError:
+            # The period is claimed: the next period's reminder is the retry. One unreachable
+            # mail server must not stop the sweep for every other request.
+            logger.exception("credit: reminder for request %s not sent", request.pk)
     return sent
 
 

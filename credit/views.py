@@ -36,9 +36,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     mine = (selectors.credit_request_list(user=request.user)
             .filter(requested_by=request.user, status__in=CreditLimitRequest.OPEN_STATUSES)
             .order_by("-created_at")[:50])
+    page = Paginator(waiting, PAGE).get_page(request.GET.get("page"))
     return render(request, "credit/queue.html", {
-        "page": Paginator(waiting, PAGE).get_page(request.GET.get("page")),
+        "page": page,
         "mine": mine,
+        "utilisations": selectors.credit_utilisation_for_debtors(
+            {credit_request.debtor_id for credit_request in page}),
     })
 
 

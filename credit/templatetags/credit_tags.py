@@ -15,6 +15,15 @@ def figure(statement: Any, name: str) -> Any:
     return getattr(statement, name, None)
 
 
+@register.inclusion_tag("credit/_utilisation.html")
+def credit_utilisation(debtor: Any) -> dict[str, Any]:
+    """One debtor's page: {% load credit_tags %}{% credit_utilisation debtor %} (one query).
+    List pages call credit_utilisation_for_debtors once and use utilisation_for instead."""
+    from credit.selectors import credit_utilisation_for_debtors
+
+    return {"utilisation": credit_utilisation_for_debtors([debtor.pk]).get(debtor.pk)}
+
+
 @register.filter
 def utilisation_for(utilisations: dict[int, Any], debtor_id: int) -> Any:
     """Use: {% include "credit/_utilisation.html"

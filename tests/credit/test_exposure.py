@@ -98,3 +98,15 @@ def test_the_outsider_sees_an_empty_over_limit_page(client, personas):
     page = client.get(reverse("credit:over_limit")).content.decode()
 
     assert "Over A" not in page
+
+
+def test_one_template_tag_shows_a_debtors_utilisation_anywhere(personas):
+    from django.template import Context, Template
+
+    debtor = _debtor_with(personas.client_a, limit="1000",
+                          invoices=[("1100", "1100", Invoice.Status.OPEN)])
+
+    html = Template("{% load credit_tags %}{% credit_utilisation debtor %}").render(
+        Context({"debtor": debtor}))
+
+    assert 'data-state="over"' in html and "110.0%" in html

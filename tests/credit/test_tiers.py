@@ -239,3 +239,12 @@ def test_a_client_viewer_cannot_propose_or_decide(personas, debtor):
 
     with pytest.raises(DomainError):
         services.credit_request_approve(request=request, by=personas.viewer_a)
+
+
+def test_a_policy_lists_only_real_bands(personas):
+    from django.core.exceptions import ValidationError
+
+    policy = CreditTierPolicyFactory.build(client=personas.client_a, tier1_bands=["A", "Z"])
+
+    with pytest.raises(ValidationError):
+        policy.full_clean()
