@@ -50,11 +50,18 @@ def queue(request: HttpRequest) -> HttpResponse:
 def over_limit(request: HttpRequest) -> HttpResponse:
     include_warnings = request.GET.get("warnings") == "1"
     debtors = selectors.over_limit_list(user=request.user, include_warnings=include_warnings)
-    page = Paginator(debtors, PAGE).get_page(request.GET.get("page"))
-    utilisations = selectors.credit_utilisation_for_debtors([debtor.pk for debtor in page])
-    rows = [(debtor, utilisations[debtor.pk]) for debtor in page]
+    # No COUNT(*): it would aggregate every open invoice of the client a second time (about
+    # 1 s per pass at 1,000,000 invoices); one extra row says whether a next page exists.
+    try:
+        number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        number = 1
+    found = list(debtors[(number - 1) * PAGE:number * PAGE + 1])
+    utilisations = selectors.credit_utilisation_for_debtors([debtor.pk for debtor in found])
+    rows = [(debtor, utilisations[debtor.pk]) for debtor in found[:PAGE]]
     return render(request, "credit/over_limit.html", {
-        "page": page, "rows": rows, "include_warnings": include_warnings})
+        "rows": rows, "include_warnings": include_warnings, "number": number,
+        "has_next": len(found) > PAGE})
 
 
 def _statement_view(debtor: Any) -> dict[str, Any]:

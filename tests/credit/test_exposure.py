@@ -110,3 +110,18 @@ def test_one_template_tag_shows_a_debtors_utilisation_anywhere(personas):
         Context({"debtor": debtor}))
 
     assert 'data-state="over"' in html and "110.0%" in html
+
+
+def test_the_over_limit_page_pages_without_counting(client, personas):
+    from credit.views import PAGE
+
+    for number in range(PAGE + 1):
+        _debtor_with(personas.client_a, limit="100", name=f"Over {number:03d}",
+                     invoices=[("200", "200", Invoice.Status.OPEN)])
+    client.force_login(personas.agent)
+
+    first = client.get(reverse("credit:over_limit")).content.decode()
+    second = client.get(reverse("credit:over_limit") + "?page=2").content.decode()
+
+    assert first.count('data-state="over"') == PAGE and "?page=2" in first
+    assert second.count('data-state="over"') == 1 and "?page=1" in second
