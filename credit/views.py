@@ -80,9 +80,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     credit_request = selectors.credit_request_get_for_user(user=request.user, pk=pk)
     debtor = credit_request.debtor
     user = request.user
-    may_decide = (credit_request.is_waiting
-                  and credit_request.tier in selectors.tiers_user_decides(user)
-                  and credit_request.requested_by_id != user.pk)
+    # Waiting, of a tier this user decides, not their own, not voted on yet: the queue's rule.
+    may_decide = selectors.credit_request_queue(user=user).filter(pk=credit_request.pk).exists()
     decisions = (credit_request.decisions.select_related("actor").order_by("id")
                  if user.has_perm("credit.view_creditdecision") else None)
     return render(request, "credit/request_detail.html", {
