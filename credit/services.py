@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from access.errors import DomainError
 from access.roles import Role
+from access.scoping import access_for
 from credit import analysis, selectors
 from credit.models import (
     BANDS,
@@ -122,16 +123,25 @@ def _recommend(request: CreditLimitRequest, score: ScoreSnapshot | None) -> None
 
 # --- Requests ------------------------------------------------------------------------------------
 
-def _require(user: AbstractBaseUser, permission: str, message: str) -> None:
+def _require(user: AbstractBaseUser, permission: str, message: str, *,
+             client_id: int | None = None) -> None:
+    """The role's permission, and (defence in depth behind the scoped lookups of views and
+    API) membership of the client the row belongs to."""
     if not user.has_perm(permission):
         raise DomainError(message, code="not_permitted")
+    if client_id is not None:
+        client_ids = access_for(user).client_ids
+        if client_ids is not None and client_id not in client_ids:
+            raise DomainError("That belongs to a client you do not work for.",
+                              code="not_permitted")
 
 
 @transaction.atomic
 def credit_request_create(*, debtor: Debtor, amount: Decimal | str, justification: str,
                           by: AbstractBaseUser) -> CreditLimitRequest:
     """A draft proposal of a new limit (or a change, when one is in force)."""
-    _require(by, "credit.add_creditlimitrequest", "You may not propose credit limits.")
+    _require(by, "credit.add_creditlimitrequest", "You may not propose credit limits.",
+             client_id=debtor.client_id)
     amount = money_parse(amount, field_name="amount")
     if not justification.strip():
         raise DomainError("Say why this limit is needed.", code="required",
@@ -185,7 +195,8 @@ def credit_request_submit(*, request: CreditLimitRequest,
     """Submit a draft or a returned request: tier 1 is decided at once by the rule, higher
     tiers wait for a person and their approvers are e-mailed."""
     request = _lock(request)
-    _require(by, "credit.add_creditlimitrequest", "You may not submit credit requests.")
+    _require(by, "credit.add_creditlimitrequest", "You may not submit credit requests.",
+             client_id=request.client_id)
     return _submit(request, actor=by)
 
 
@@ -194,9 +205,11 @@ def _decider_check(request: CreditLimitRequest, by: AbstractBaseUser) -> None:
         raise DomainError("Nobody decides their own credit request.", code="self_approval")
     if request.tier == Tier.COMMITTEE:
         _require(by, "credit.decide_tier3",
-                 "Tier 3 requests are decided by the credit committee.")
+                 "Tier 3 requests are decided by the credit committee.",
+                 client_id=request.client_id)
     elif request.tier == Tier.CREDIT_MANAGER:
-        _require(by, "credit.decide_tier2", "Tier 2 requests are decided by a credit manager.")
+        _require(by, "credit.decide_tier2", "Tier 2 requests are decided by a credit manager.",
+                 client_id=request.client_id)
     else:
         raise DomainError("This request is not waiting for a person.", code="not_permitted")
 
@@ -520,7 +533,8 @@ def financial_statement_save(*, debtor: Debtor, fiscal_year: object, figures: di
                              source: str = FinancialStatement.Source.FORM) -> FinancialStatement:
     """Create or replace one fiscal year of a debtor's statements; flags are recomputed."""
     if by is not None:
-        _require(by, "credit.add_financialstatement", "You may not enter financial statements.")
+        _require(by, "credit.add_financialstatement", "You may not enter financial statements.",
+                 client_id=debtor.client_id)
     year = _year_parse(fiscal_year)
     values = {name: _figure_parse(figures.get(name), name=name)
               for name in FinancialStatement.FIGURES}
@@ -586,7 +600,8 @@ def financial_statements_import(*, client: Client, name: str, content: bytes,
                                 by: AbstractBaseUser) -> list[FinancialStatement]:
     """Import one row per debtor and fiscal year, all or nothing: a file with any bad row
     raises StatementImportError listing every bad cell by line, and stores nothing."""
-    _require(by, "credit.add_financialstatement", "You may not import financial statements.")
+    _require(by, "credit.add_financialstatement", "You may not import financial statements.",
+             client_id=client.pk)
     rows = _rows_from_file(name, content)
     debtors = {debtor.external_ref: debtor for debtor in Debtor.objects.filter(
         client=client, external_ref__in=[str(row["debtor"] or "").strip() for row in rows])}

@@ -248,3 +248,16 @@ def test_a_policy_lists_only_real_bands(personas):
 
     with pytest.raises(ValidationError):
         policy.full_clean()
+
+
+def test_a_manager_of_another_client_cannot_decide_even_through_the_service(personas, debtor):
+    from access.roles import Role
+    from tests.factories import user_with_role
+
+    manager_b = user_with_role(Role.CREDIT_MANAGER, clients=(personas.client_b,))
+    request = _propose(debtor, "50000", personas.agent)
+
+    with pytest.raises(DomainError, match="client you do not work for"):
+        services.credit_request_approve(request=request, by=manager_b)
+    with pytest.raises(DomainError, match="client you do not work for"):
+        _propose(debtor, "100", manager_b)
