@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -114,6 +115,7 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return [permissions.IsAuthenticated(), MayDecide()]
         return super().get_permissions()
 
+    @extend_schema(request=CreditRequestInputSerializer, responses=CreditRequestSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = CreditRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -128,6 +130,7 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(CreditRequestSerializer(credit_request).data,
                         status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=CreditDecisionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def decisions(self, request: Request, pk: str | None = None) -> Response:
         credit_request = self.get_object()
@@ -144,22 +147,25 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                  comment=data.validated_data["comment"], **extra)
         return Response(CreditRequestSerializer(credit_request).data)
 
+    @extend_schema(request=None, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         credit_request = services.credit_request_submit(request=self.get_object(),
                                                         by=request.user)
         return Response(CreditRequestSerializer(credit_request).data)
 
-    @action(detail=True, methods=["post"], serializer_class=DecisionInputSerializer)
+    @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
+    @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, services.credit_request_approve)
 
-    @action(detail=True, methods=["post"], serializer_class=DecisionInputSerializer)
+    @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
+    @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, services.credit_request_reject)
 
-    @action(detail=True, methods=["post"], url_path="return", url_name="return",
-            serializer_class=DecisionInputSerializer)
+    @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, services.credit_request_return)
 
@@ -172,6 +178,8 @@ class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_unscoped_queryset(self) -> QuerySet[FinancialStatement]:
         return FinancialStatement.objects.order_by("id")
 
+    @extend_schema(request=FinancialStatementInputSerializer,
+                   responses=FinancialStatementSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = FinancialStatementInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

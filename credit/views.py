@@ -22,7 +22,7 @@ from credit.forms import (
     FinancialStatementForm,
     StatementImportForm,
 )
-from credit.models import CreditLimit, CreditLimitRequest, CreditTierPolicy
+from credit.models import CreditLimit, CreditLimitRequest, CreditTierPolicy, FinancialStatement
 from credit.scores import score_for_debtor
 from portfolio import selectors as portfolio_selectors
 
@@ -70,8 +70,8 @@ def _statement_view(debtor: Any) -> dict[str, Any]:
         (statement.fiscal_year, selectors.statement_figures(statement))
         for statement in statements)
     return {"statements": statements, "trends": trends,
-            "figure_names": list(selectors.statement_figures(statements[0]))
-            if statements else []}
+            "figure_names": [(name, FinancialStatement._meta.get_field(name).verbose_name)
+                             for name in FinancialStatement.FIGURES]}
 
 
 @login_required
