@@ -38,15 +38,29 @@ _EDIT_LEDGER = {
     for model in ("debtor", "contactpoint", "invoice", "payment", "creditnote", "importjob")
 }
 
+_VIEW_CREDIT = {"credit.view_creditlimit", "credit.view_creditlimitrequest",
+                "credit.view_creditdecision", "credit.view_financialstatement"}
+# Agents and team leaders propose limits; credit managers also enter statements and decide
+# tier 2; committee members vote on tier 3. Client viewers read their client's limits and
+# requests but never decide (SPEC §6: the decision is the agency's credit staff's).
+_PROPOSE_CREDIT = {"credit.add_creditlimitrequest"}
+_MANAGE_CREDIT = _VIEW_CREDIT | _PROPOSE_CREDIT | {
+    "credit.add_financialstatement", "credit.change_financialstatement",
+    "credit.view_credittierpolicy", "credit.change_credittierpolicy",
+    "credit.add_credittierpolicy", "credit.decide_tier2",
+}
+
 # Permissions named per role as "app_label.codename". Permissions of apps that are not
 # installed yet are skipped quietly and picked up by the next migrate.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
-    | {"portfolio.change_debtor", "portfolio.add_contactpoint"},
-    Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"},
-    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER,
-    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO,
-    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"},
+    | {"portfolio.change_debtor", "portfolio.add_contactpoint"} | _VIEW_CREDIT | _PROPOSE_CREDIT,
+    Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
+    | _VIEW_CREDIT | _PROPOSE_CREDIT,
+    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _MANAGE_CREDIT,
+    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CREDIT | {"credit.decide_tier3"},
+    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
+    | {"credit.view_creditlimit", "credit.view_creditlimitrequest"},
     Role.ADMINISTRATOR: {"*"},
 }
 
@@ -70,5 +84,12 @@ def sync_role_groups(permission_model: type[Permission] = Permission,
 
 
 def sync_role_groups_after_migrate(sender: Any, **kwargs: Any) -> None:
-    if sender.name == "access":
+    """post_migrate is sent once per app in INSTALLED_APPS order, and each app's permissions
+    are created by its own signal: sync on the last app with models, when all of them exist
+    (syncing on "access" missed the permissions of every app listed after it)."""
+    from django.apps import apps
+
+    with_models = [config for config in apps.get_app_configs()
+                   if config.models_module is not None]
+    if with_models and sender.name == with_models[-1].name:
         sync_role_groups()

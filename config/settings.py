@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "template_partials",
     "access",
     "portfolio",
+    "credit",
+    "scoring",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +214,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installed into django-celery-beat's tables at beat start-up; editable in the admin after that.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "fido.heartbeat", "schedule": 30.0},
+    # Credit: approvers reminded of requests past their service time; limits due for review
+    # (review date reached, or the score two bands worse than at approval).
+    "credit-reminders": {"task": "credit.reminders_send", "schedule": 15 * 60.0},
+    "credit-reviews": {"task": "credit.reviews_open", "schedule": 6 * 3600.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------

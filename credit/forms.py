@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from credit.models import FinancialStatement
+from portfolio.models import Client
+
+
+class CreditRequestForm(forms.Form):
+    amount = forms.DecimalField(label=_("Requested limit"), max_digits=14, decimal_places=2,
+                                min_value=0)
+    justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(
+        attrs={"rows": 4}))
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FinancialStatementForm(forms.Form):
+    fiscal_year = forms.IntegerField(label=_("Fiscal year"), min_value=1900, max_value=2200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in FinancialStatement.FIGURES:
+            self.fields[name] = forms.DecimalField(
+                label=FinancialStatement._meta.get_field(name).verbose_name,
+                max_digits=14, decimal_places=2)
+
+
+class StatementImportForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none())
+    file = forms.FileField(label=_("CSV or XLSX file"),
+                           help_text=_("One row per debtor and fiscal year; columns: debtor, "
+                                       "fiscal_year, revenue, ebitda, net_income, equity, "
+                                       "total_debt, current_assets, current_liabilities, cash, "
+                                       "inventory, interest_expense."))
+
+    def __init__(self, *args: Any, clients: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients

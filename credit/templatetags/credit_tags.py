@@ -1,0 +1,31 @@
+"""Template helpers of credit: read a statement figure by name, look a debtor's utilisation up
+in the mapping credit_utilisation_for_debtors returned for a list page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def figure(statement: Any, name: str) -> Any:
+    return getattr(statement, name, None)
+
+
+@register.inclusion_tag("credit/_utilisation.html")
+def credit_utilisation(debtor: Any) -> dict[str, Any]:
+    """One debtor's page: {% load credit_tags %}{% credit_utilisation debtor %} (one query).
+    List pages call credit_utilisation_for_debtors once and use utilisation_for instead."""
+    from credit.selectors import credit_utilisation_for_debtors
+
+    return {"utilisation": credit_utilisation_for_debtors([debtor.pk]).get(debtor.pk)}
+
+
+@register.filter
+def utilisation_for(utilisations: dict[int, Any], debtor_id: int) -> Any:
+    """Use: {% include "credit/_utilisation.html"
+    with utilisation=utilisations|utilisation_for:debtor.pk %}"""
+    return (utilisations or {}).get(debtor_id)
