@@ -44,7 +44,8 @@ def _database() -> str:
 
 
 def _broker() -> str:
-    with celery_app.connection_for_write() as conn:
+    # The URL is read from settings at each check, so an operator sees the broker in force.
+    with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         return conn.transport_cls if isinstance(conn.transport_cls, str) else conn.as_uri()
 
