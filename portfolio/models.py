@@ -43,9 +43,6 @@ class Client(models.Model):
                                    name="portfolio_client_currency_iso"),
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"),
                                    name="portfolio_client_country_iso"),
-            # Target of the composite keys that tie an invoice's or payment's currency to
-            # its client's (see migration 0002).
-            models.UniqueConstraint(fields=["id", "currency"], name="portfolio_client_id_currency"),
         ]
 
     def __str__(self) -> str:
@@ -105,8 +102,6 @@ class Debtor(models.Model):
             # Natural key of the import: a re-import updates, never duplicates.
             models.UniqueConstraint(fields=["client", "external_ref"],
                                     name="portfolio_debtor_ref_unique"),
-            # Target of the composite key that keeps an invoice's debtor inside its client.
-            models.UniqueConstraint(fields=["id", "client"], name="portfolio_debtor_id_client"),
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"),
                                    name="portfolio_debtor_country_iso"),
             models.CheckConstraint(
