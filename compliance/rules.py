@@ -292,3 +292,19 @@ class RuleSet:
         if not hours:
             return None
         return _hhmm(hours[0]), _hhmm(hours[1])
+
+
+def value_display(parameter: str, value: Any) -> str:
+    """A value as a credit manager reads it on the pack page."""
+    if parameter == Param.CALL_WINDOW:
+        days = [f"{day.capitalize()} {hours[0]}-{hours[1]}" if hours
+                else f"{day.capitalize()} {_('no calls')}"
+                for day, hours in ((d, value.get(d)) for d in WEEKDAYS)]
+        return ", ".join(days)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if parameter == Param.MIN_SPACING_MINUTES and isinstance(value, int):
+        return f"{value} min ({value / 60:g} h)"
+    return str(value)

@@ -179,16 +179,14 @@ def _current_rules(pack: RulePack, at: dt.datetime) -> dict[str, PackRule]:
     return {rule.parameter: rule for rule in version.rules.all()} if version else {}
 
 
-def client_contact_rule_save(*, client: Client, parameter: str, value: Any, country: str = "",
-                             note: str = "", actor: Any = None,
-                             at: dt.datetime | None = None) -> ClientContactRule:
-    """Save a client's contract rule. It must be at least as strict as the rule of every pack
-    it applies to (SPEC §1 layer 4); a looser one is refused, naming the rule it loosens."""
+def client_contact_rule_check(*, parameter: str, value: Any, country: str = "",
+                              at: dt.datetime | None = None) -> Any:
+    """The cleaned value, or DomainError when it is malformed or looser than the rule of any
+    pack it applies to (SPEC §1 layer 4: stricter only), naming the rule it would loosen."""
     clean = value_validate(parameter, value)
-    country = country.upper()
     packs = RulePack.objects.filter(region="")
     if country:
-        packs = packs.filter(country=country)
+        packs = packs.filter(country=country.upper())
         if not packs.exists():
             packs = RulePack.objects.filter(is_default=True)
     at = at or timezone.now()
@@ -199,8 +197,16 @@ def client_contact_rule_save(*, client: Client, parameter: str, value: Any, coun
                 f"This would loosen {pack.code}.{parameter} ({rule.value!r}) to {clean!r}: a "
                 f"client's rule may only be stricter than the pack.",
                 code="looser_than_pack", field="value")
+    return clean
+
+
+def client_contact_rule_save(*, client: Client, parameter: str, value: Any, country: str = "",
+                             note: str = "", actor: Any = None,
+                             at: dt.datetime | None = None) -> ClientContactRule:
+    """Save a client's contract rule; a looser one is refused, naming the rule it loosens."""
+    clean = client_contact_rule_check(parameter=parameter, value=value, country=country, at=at)
     rule, _created = ClientContactRule.objects.update_or_create(
-        client=client, country=country, parameter=parameter,
+        client=client, country=country.upper(), parameter=parameter,
         defaults={"value": clean, "note": note,
                   "updated_by": actor if actor is not None and actor.is_authenticated
                   else None})
