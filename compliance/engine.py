@@ -352,7 +352,7 @@ def _window(rules: RuleSet, ctx: _Context, at: dt.datetime) -> Denial | None:
 
 def _frequency(facts: DebtorFacts, rules: RuleSet, ctx: _Context,
                at: dt.datetime) -> Denial | None:
-    if ctx.channel not in rules[Param.FREQUENCY_CHANNELS]:
+    if ctx.channel not in rules[Param.FREQUENCY_CHANNELS] or not facts.attempts:
         return None
     today = _local(at, ctx).date()
     consents = _consents(facts)
@@ -421,7 +421,7 @@ def _jurisdiction(facts: DebtorFacts, rules: RuleSet, ctx: _Context,
 
 def _pacing(facts: DebtorFacts, rules: RuleSet, ctx: _Context, at: dt.datetime) -> Denial | None:
     channels = rules[Param.FREQUENCY_CHANNELS]
-    if ctx.channel not in channels:
+    if ctx.channel not in channels or not facts.attempts:
         return None
     today = _local(at, ctx).date()
     paced = [a for a in facts.attempts if a.started_at <= at and a.channel in channels]
