@@ -11,7 +11,9 @@ below is pure: facts and a time in, a `Decision` out. Layers, first deny wins:
    concerned, insolvency, UK Breathing Space, deceased, open complaint, vulnerability,
    do-not-call (calls only);
 2. the debtor's own restrictions (`debtor.*`): inconvenient times and places, channel opt-outs
-   (a text keyword is one: compliance.services.sms_inbound_opt_out), preferred channel;
+   (a text keyword is one: compliance.services.sms_inbound_opt_out), preferred channel; and
+   no written message to a contact point not yet confirmed (`contact.unconfirmed_destination`,
+   SPEC §6);
 3. the jurisdiction pack by country and US state (`<pack>.<parameter>`, e.g.
    `US.connected_calls_per_7_days`, `US-MA.connected_calls_per_7_days`): call window in every
    candidate zone (intersection), Sundays and public holidays, stop 10 minutes before the
@@ -79,6 +81,7 @@ class PointFact:
     value: str
     label: str
     timezones: tuple[str, ...]
+    confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ class _Context:
     zones: tuple[str, ...]
     primary: str
     label: str
+    confirmed: bool
     invoice_ids: frozenset[int] | None
     debt_ref: str
     is_holiday: Any
@@ -175,6 +179,7 @@ def _context(facts: DebtorFacts, channel: str, destination: str,
     return _Context(
         channel=channel, destination=destination, media=frozenset(media), zones=unique,
         primary=unique[0], label=(point.label if point else "").strip().lower(),
+        confirmed=point.confirmed if point is not None else True,
         invoice_ids=frozenset(invoice_ids) if invoice_ids is not None else None,
         debt_ref=debt_ref, is_holiday=windows.holiday_check(facts.country, facts.region),
     )
@@ -252,6 +257,16 @@ def _holds(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
 
 
 # ---- layer 2: the debtor's own restrictions -----------------------------------------------
+
+def _unconfirmed_destination(ctx: _Context) -> Denial | None:
+    """SPEC §6: a contact point found outside the client's file is confirmed (by a call)
+    before any written message goes to it."""
+    if ctx.confirmed or ctx.channel == Channel.CALL:
+        return None
+    return Denial(2, ["contact.unconfirmed_destination"],
+                  "Not to this address: it was found outside the client's file and is not "
+                  "confirmed yet.", None, True)
+
 
 def _restrictions(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
     local = _local(at, ctx)
@@ -445,7 +460,8 @@ def _pacing(facts: DebtorFacts, rules: RuleSet, ctx: _Context, at: dt.datetime) 
 
 
 def _first_denial(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
-    denial = _holds(facts, ctx, at) or _restrictions(facts, ctx, at)
+    denial = (_holds(facts, ctx, at) or _unconfirmed_destination(ctx)
+              or _restrictions(facts, ctx, at))
     if denial:
         return denial
     denial = _jurisdiction(facts, facts.pack_rules, ctx, at)
@@ -493,10 +509,13 @@ def decide(facts: DebtorFacts, channel: str, destination: str, at: dt.datetime, 
 
 
 def permitted_window(facts: DebtorFacts, channel: str, destination: str,
-                     day: dt.date) -> tuple[str, list[windows.Interval]]:
+                     day: dt.date | dt.datetime) -> tuple[str, list[windows.Interval]]:
     """The primary zone and the day's permitted intervals (window intersection, without the
-    dialling cut-off), for the manual-dial page and tests."""
+    dialling cut-off), for the manual-dial page and tests. Given a time, the day is its local
+    date in the primary zone."""
     ctx = _context(facts, channel, destination, None, "")
+    if isinstance(day, dt.datetime):
+        day = _local(day, ctx).date()
     return ctx.primary, windows.day_intervals(facts.rules, ctx.zones, ctx.primary, day,
                                               ctx.is_holiday)
 

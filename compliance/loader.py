@@ -169,10 +169,11 @@ def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
         attempts[row[0]].append(AttemptFact(*row[1:]))
 
     points: dict[int, list[PointFact]] = defaultdict(list)
-    for debtor_id, channel, value, label, zones in (
+    for debtor_id, channel, value, label, zones, confirmed in (
             ContactPoint.objects.filter(_for_debtors(ids)).order_by("debtor_id", "id")
-            .values_list("debtor_id", "channel", "value", "label", "timezones")):
-        points[debtor_id].append(PointFact(channel, value, label, tuple(zones or ())))
+            .values_list("debtor_id", "channel", "value", "label", "timezones", "confirmed")):
+        points[debtor_id].append(PointFact(channel, value, label, tuple(zones or ()),
+                                           confirmed))
 
     disputed: dict[int, set[int]] = defaultdict(set)
     for debtor_id, invoice_id in Invoice.objects.filter(

@@ -413,6 +413,18 @@ def test_a_preferred_channel_excludes_the_others():
     assert can_contact(debtor, "email", "p@example.invalid", local(ROME, *MONDAY, 10)).allowed
 
 
+def test_no_text_goes_to_a_number_found_outside_the_clients_file_until_confirmed():
+    debtor, _phone = it_debtor()
+    found = ContactPointFactory(debtor=debtor, value="+393339999999", source="found",
+                                confirmed=False).value
+
+    text = can_contact(debtor, "sms", found, local(ROME, *MONDAY, 10))
+
+    assert text.rule_ids == ["contact.unconfirmed_destination"]
+    assert not text.overridable
+    assert can_contact(debtor, "call", found, local(ROME, *MONDAY, 10)).allowed
+
+
 # ---- client rules and pack versions --------------------------------------------------------
 
 def test_a_stricter_client_rule_is_accepted_and_applies():

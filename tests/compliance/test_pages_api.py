@@ -47,6 +47,7 @@ def test_an_agent_sees_the_decision_before_dialling(client, personas):
     body = checked.content.decode()
     assert 'data-testid="decision"' in body and "<html" not in body
     assert "Rule pack" in body and "IT v1" in body
+    assert "Today's window (Europe/Rome)" in body
     assert debtor.contact_decisions.get().actor == personas.agent
 
 
