@@ -395,6 +395,19 @@ def test_every_opt_out_keyword_opts_out(body):
                                         received_at=local(ROME, *MONDAY, 10)) is not None
 
 
+def test_an_inbound_stop_reaches_every_debtor_of_the_client_with_that_number(personas):
+    mine, phone = it_debtor(client=personas.client_a)
+    theirs, same_phone = it_debtor(client=personas.client_b)
+    assert same_phone == phone
+
+    restrictions = services.sms_inbound_record(client=personas.client_a,
+                                               from_number="347 123 4567", body="STOP",
+                                               received_at=local(ROME, *MONDAY, 10))
+
+    assert [r.debtor for r in restrictions] == [mine]
+    assert can_contact(theirs, "sms", phone, local(ROME, *MONDAY, 10)).allowed
+
+
 def test_a_message_that_only_mentions_stop_is_not_an_opt_out():
     debtor, _phone = it_debtor()
 
