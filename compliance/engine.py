@@ -358,7 +358,10 @@ def _window(rules: RuleSet, ctx: _Context, at: dt.datetime) -> Denial | None:
         else:
             continue
         next_at = windows.next_window_start(rules, ctx.zones, ctx.primary, at, ctx.is_holiday)
-        floor = any(rules.values[p].rule_id in ids and rules.is_floor(p) for p in rules.values)
+        floor = any(rules.is_floor(p) for p in (Param.CALL_WINDOW, Param.CALLS_ON_SUNDAYS,
+                                                Param.CALLS_ON_PUBLIC_HOLIDAYS,
+                                                Param.STOP_BEFORE_END_MINUTES)
+                    if rules.rule_id(p) in ids)
         if next_at is None and len(ctx.zones) > 1:
             reason += " The windows of the debtor's time zones never overlap."
         return Denial(3, ids, reason, next_at, floor)
