@@ -104,6 +104,14 @@ def test_an_outsider_of_client_b_gets_nothing_for_client_as_debtor(client, perso
     assert detail.status_code == 404
 
 
+def test_an_unknown_debtor_id_looks_the_same_as_another_clients(client, personas):
+    client.force_login(personas.viewer_b)
+
+    response = client.get("/api/v1/contact-decisions/", {"debtor": 987654})
+
+    assert (response.status_code, response.json()["results"]) == (200, [])
+
+
 def test_client_as_viewer_sees_its_own_decisions(client, personas):
     debtor, phone = debtor_with_phone(client=personas.client_a)
     can_contact(debtor, "call", phone, local(ROME, 2026, 9, 20, 12))
