@@ -84,9 +84,10 @@ RESULTS = ["busy", "not_in_service", "no_answer", "voicemail_left", "answered", 
 @st.composite
 def histories(draw, at: dt.datetime):
     attempts = []
-    for _ in range(draw(st.integers(min_value=0, max_value=10))):
-        started = at - dt.timedelta(minutes=draw(st.integers(min_value=1,
-                                                             max_value=10 * 24 * 60)))
+    for _ in range(draw(st.integers(min_value=0, max_value=12))):
+        # Days and minutes drawn apart so that histories spread over the week.
+        started = at - dt.timedelta(days=draw(st.integers(min_value=0, max_value=9)),
+                                    minutes=draw(st.integers(min_value=1, max_value=24 * 60)))
         result = draw(st.sampled_from(RESULTS))
         conversation = result == "answered" and draw(st.booleans())
         follow_up = (started + dt.timedelta(hours=draw(st.integers(1, 72)))
