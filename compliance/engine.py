@@ -173,7 +173,9 @@ def _context(facts: DebtorFacts, channel: str, destination: str,
     if is_phone:
         zones += list(point.timezones if point is not None and point.timezones
                       else windows.phone_zones(destination))
+    zones = [name for name in zones if name and windows.known_zone(name)]
     if not zones:
+        # Last resort for a country the tz database does not list: the default pack's zone.
         zones = list(windows.country_zones(facts.country, facts.region)) or ["Europe/Rome"]
     unique = tuple(dict.fromkeys(zones))
     return _Context(

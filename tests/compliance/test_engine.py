@@ -110,6 +110,13 @@ def test_a_debtor_with_no_address_and_no_phone_zone_uses_the_countrys():
     assert early.next_permitted_at == local(ROME, *MONDAY, 8, 30)
 
 
+def test_an_unknown_zone_name_on_file_falls_back_to_the_others():
+    debtor, phone = debtor_with_phone(timezone="Mars/Olympus", zones=["Europe/Rome"])
+
+    assert can_contact(debtor, "call", phone, local(ROME, *MONDAY, 10)).allowed
+    assert not can_contact(debtor, "call", phone, local(ROME, *MONDAY, 8)).allowed
+
+
 def test_a_number_in_another_country_narrows_the_window_to_both_zones():
     # An Italian debtor with a British mobile: 08:30 in London is 09:30 in Rome.
     debtor, phone = debtor_with_phone(phone=UK_MOBILE, zones=["Europe/London"])
