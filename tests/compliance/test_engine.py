@@ -368,6 +368,18 @@ def test_it_honours_not_before_ten():
     assert early.next_permitted_at == local(ROME, *MONDAY, 10)
 
 
+def test_it_honours_a_day_the_debtor_finds_inconvenient():
+    debtor, phone = it_debtor()
+    services.restriction_add(debtor=debtor, kind="inconvenient_time", weekdays=["Saturday"],
+                             at=local(ROME, 2026, 9, 1))
+
+    saturday = can_contact(debtor, "call", phone, local(ROME, 2026, 9, 19, 10))
+
+    assert saturday.rule_ids == ["debtor.inconvenient_time"]
+    assert saturday.next_permitted_at == local(ROME, 2026, 9, 21, 8, 30)
+    assert can_contact(debtor, "call", phone, local(ROME, 2026, 9, 18, 10)).allowed
+
+
 def test_it_honours_not_at_work():
     debtor, mobile = it_debtor()
     work = ContactPointFactory(debtor=debtor, value="+390298765432", label="work").value
