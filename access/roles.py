@@ -49,18 +49,40 @@ _MANAGE_CREDIT = _VIEW_CREDIT | _PROPOSE_CREDIT | {
     "credit.view_credittierpolicy", "credit.change_credittierpolicy",
     "credit.add_credittierpolicy", "credit.decide_tier2",
 }
+# Contact compliance: every staff role reads packs and decisions; credit managers change packs
+# and client contract rules; agents record what debtors ask and request overrides; team
+# leaders approve them. Client viewers see the decisions about their own debtors.
+_VIEW_COMPLIANCE = {
+    f"compliance.view_{model}"
+    for model in ("rulepack", "rulepackversion", "packrule", "clientcontactrule", "contacthold",
+                  "contactrestriction", "contactattempt", "contactdecision", "contactoverride")
+}
+_AGENT_COMPLIANCE = {"compliance.add_contactoverride", "compliance.add_contactattempt",
+                     "compliance.add_contactrestriction", "compliance.add_contacthold"}
+_LEADER_COMPLIANCE = _AGENT_COMPLIANCE | {"compliance.approve_contactoverride",
+                                          "compliance.change_contactoverride",
+                                          "compliance.change_contacthold"}
+_EDIT_COMPLIANCE_RULES = {
+    f"compliance.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("rulepack", "rulepackversion", "packrule", "clientcontactrule")
+}
 
 # Permissions named per role as "app_label.codename". Permissions of apps that are not
 # installed yet are skipped quietly and picked up by the next migrate.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
-    | {"portfolio.change_debtor", "portfolio.add_contactpoint"} | _VIEW_CREDIT | _PROPOSE_CREDIT,
+    | {"portfolio.change_debtor", "portfolio.add_contactpoint"} | _VIEW_CREDIT | _PROPOSE_CREDIT
+    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE,
     Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
-    | _VIEW_CREDIT | _PROPOSE_CREDIT,
-    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _MANAGE_CREDIT,
-    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CREDIT | {"credit.decide_tier3"},
+    | _VIEW_CREDIT | _PROPOSE_CREDIT | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE,
+    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _MANAGE_CREDIT | _VIEW_COMPLIANCE
+    | _EDIT_COMPLIANCE_RULES,
+    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CREDIT | {"credit.decide_tier3"}
+    | _VIEW_COMPLIANCE,
     Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
-    | {"credit.view_creditlimit", "credit.view_creditlimitrequest"},
+    | {"credit.view_creditlimit", "credit.view_creditlimitrequest"}
+    | {"compliance.view_contactdecision"},
     Role.ADMINISTRATOR: {"*"},
 }
 

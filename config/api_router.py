@@ -4,12 +4,14 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from compliance import api as compliance_api
 from credit import api as credit_api
 from portfolio import api as portfolio_api
 
 router = DefaultRouter()
 portfolio_api.register(router)
 credit_api.register(router)
+compliance_api.register(router)
 
 api_patterns = [
     *router.urls,

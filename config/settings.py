@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "portfolio",
     "credit",
     "scoring",
+    "compliance",
 ]
 
 MIDDLEWARE = [
