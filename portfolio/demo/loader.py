@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,11 @@ from portfolio.models import Client, ContactPoint, CreditNote, Debtor, Invoice, 
 # chunks did not load faster on PostgreSQL or SQLite.
 CHUNK_INVOICES = 20_000
 BATCH_SIZE = 1_000  # rows per INSERT of bulk_create
+# Above this many invoices each chunk commits on its own, and the allocation after them: one
+# transaction would hold every deferred foreign-key check until the commit, a queue of some
+# 25 trigger events per invoice in the database server's memory. An interrupted large run
+# leaves a partial demo: start again on a fresh database.
+ONE_TRANSACTION_MAX_INVOICES = 200_000
 
 Progress = Callable[[str], None]
 
@@ -268,7 +274,8 @@ def demo_portfolio_create(*, seed: int = 2026, today: dt.date | None = None,
     say = progress or (lambda _message: None)
     created: list[Client] = []
     started = time.monotonic()
-    with transaction.atomic():
+    whole = transaction.atomic() if invoices <= ONE_TRANSACTION_MAX_INVOICES else nullcontext()
+    with whole:
         with connection.cursor() as cursor:
             cursor.execute(_WRITE_OFF_TABLE)
         for spec, budget in zip(specs, invoice_budget_split(invoices, specs), strict=True):
@@ -280,7 +287,8 @@ def demo_portfolio_create(*, seed: int = 2026, today: dt.date | None = None,
             written = debtors = 0
             for chunk in _chunks(client_stream(spec, seed=seed, today=today, invoices=budget),
                                  CHUNK_INVOICES):
-                loader.load(chunk)
+                with transaction.atomic():
+                    loader.load(chunk)
                 debtors += len(chunk)
                 written += sum(len(record.invoices) for record in chunk)
                 say(f"{spec.name}: {written:,}/{budget:,} invoices, {debtors:,} debtors "
@@ -293,7 +301,7 @@ def demo_portfolio_create(*, seed: int = 2026, today: dt.date | None = None,
                     cursor.execute(f"ANALYZE {table}")
             say(f"{spec.name}: allocating payments …")
             allocate_open_payments(client_id=client.pk)
-            with connection.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor:
                 for statement in _WRITE_OFFS_APPLY:
                     cursor.execute(statement)
                 cursor.execute("DELETE FROM fido_demo_write_off")
