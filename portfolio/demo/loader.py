@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from portfolio.allocation import allocate_open_payments
@@ -169,7 +169,13 @@ class _OrmLoader:
 
 
 def _columns(model: type[Model], names: Iterable[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in names]
+    columns = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not isinstance(field, Field) or not field.column:
+            raise TypeError(f"{model.__name__}.{name} is not a concrete column")
+        columns.append(field.column)
+    return columns
 
 
 class _CopyLoader:
