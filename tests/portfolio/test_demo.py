@@ -264,6 +264,21 @@ def test_demo_seed_generates_once_and_then_only_refreshes_logins(capsys):
     assert "client4" in output
 
 
+@pytest.mark.django_db
+def test_small_chunks_committed_one_by_one_write_the_same_rows(monkeypatch):
+    from portfolio.demo import loader
+
+    demo_portfolio_create(seed=12, today=TODAY, invoices=900)
+    in_one_go = _fingerprint()
+    _portfolio_wipe()
+
+    monkeypatch.setattr(loader, "CHUNK_INVOICES", 97)
+    monkeypatch.setattr(loader, "ONE_TRANSACTION_MAX_INVOICES", 100)
+    demo_portfolio_create(seed=12, today=TODAY, invoices=900)
+
+    assert _fingerprint() == in_one_go
+
+
 def test_the_copy_loader_writes_what_bulk_create_writes(postgres_only):
     demo_portfolio_create(seed=9, today=TODAY, invoices=1_200, method="orm")
     by_orm = _fingerprint()

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from portfolio.demo import CLIENT_KEYS, demo_portfolio_create
 from portfolio.demo_users import DEMO_PASSWORD, demo_users_create
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo portfolio already present; logins refreshed.")
         else:
             self.stdout.write(f"Generating the demo portfolio ({invoices:,} invoices) …")
+            if method == "copy" and connection.vendor != "postgresql":
+                raise CommandError("--method copy needs PostgreSQL.")
             demo_clients = demo_portfolio_create(seed=seed, today=today, invoices=invoices,
                                                  clients=clients, method=method,
                                                  progress=self.stdout.write)
