@@ -7,7 +7,9 @@ running total of open balances, and an allocation is the overlap of the two inte
 invoices are on hold and receive nothing automatically.
 
 Works on PostgreSQL and SQLite (window functions, UPDATE … FROM, temporary tables); amounts
-are rounded to cents in SQL because SQLite computes decimals in floating point.
+are rounded to cents in SQL because SQLite computes decimals in floating point. For the same
+reason, on SQLite two intervals that only touch (a payment ending where an invoice starts) can
+seem to overlap by a rounding error: overlaps that round to zero are dropped.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ WITH s AS (
 )
 SELECT s.payment_id, s.invoice_id, s.client_id, ROUND({_OVERLAP}, 2)
 FROM s JOIN k ON k.invoice_id = s.invoice_id
-WHERE s.hi - s.amt < k.hi
+WHERE s.hi - s.amt < k.hi AND ROUND({_OVERLAP}, 2) > 0
 """  # noqa: S608 - composed of constants only; values go as parameters
 
 _OLDEST_FIRST_PASS = f"""
@@ -59,7 +61,7 @@ WITH s AS (
 )
 SELECT s.payment_id, k.invoice_id, s.client_id, ROUND({_OVERLAP}, 2)
 FROM s JOIN k ON k.debtor_id = s.debtor_id
-WHERE s.hi - s.amt < k.hi AND k.hi - k.amt < s.hi
+WHERE s.hi - s.amt < k.hi AND k.hi - k.amt < s.hi AND ROUND({_OVERLAP}, 2) > 0
 """  # noqa: S608 - composed of constants only; values go as parameters
 
 _APPLY = [

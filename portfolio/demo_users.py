@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from access.models import ClientUser, Membership, Team, TeamMembership
 from access.roles import Role
-from portfolio.models import Client
+from portfolio.models import Client, Debtor
 
 DEMO_PASSWORD = "fido-demo-2026"  # noqa: S105 - a documented local demo login, refused in production
 
@@ -25,10 +27,14 @@ class DemoLogin:
 @transaction.atomic
 def demo_users_create(*, clients: list[Client]) -> list[DemoLogin]:
     """Create (or reset) one login per role. Staff work on every demo client; each client
-    viewer belongs to one client."""
+    viewer belongs to one client. The protective flags of the demo debtors are recorded as
+    set by the credit manager."""
     user_model = get_user_model()
     team, _ = Team.objects.get_or_create(name="Team Milano")
     logins: list[DemoLogin] = []
+    # One hash for every demo login: the hasher is slow on purpose (about a second each).
+    password = make_password(DEMO_PASSWORD)
+    users: dict[str, object] = {}
 
     def make(username: str, role: str, *, staff_of: list[Client], client: Client | None = None,
              leader: bool = False, full_name: str = "") -> None:
@@ -36,7 +42,7 @@ def demo_users_create(*, clients: list[Client]) -> list[DemoLogin]:
         first, _sep, last = full_name.partition(" ")
         user.first_name, user.last_name = first, last
         user.email = f"{username}@demo.fido.invalid"
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.is_staff = role == Role.ADMINISTRATOR
         user.save()
         user.groups.set([Group.objects.get(name=role)])
@@ -48,6 +54,7 @@ def demo_users_create(*, clients: list[Client]) -> list[DemoLogin]:
             TeamMembership.objects.update_or_create(team=team, user=user,
                                                     defaults={"is_leader": leader})
         logins.append(DemoLogin(username, role, client.name if client else None))
+        users[username] = user
 
     make("agent", Role.AGENT, staff_of=clients, full_name="Giulia Rossi")
     make("leader", Role.TEAM_LEADER, staff_of=clients, leader=True, full_name="Marco Bianchi")
@@ -57,4 +64,7 @@ def demo_users_create(*, clients: list[Client]) -> list[DemoLogin]:
     for index, client in enumerate(clients, start=1):
         make(f"client{index}", Role.CLIENT_VIEWER, staff_of=[], client=client,
              full_name=f"Viewer {client.name}")
+    for flag in ("do_not_call", "vulnerable", "deceased"):
+        Debtor.objects.filter(client__in=clients, **{flag: True, f"{flag}_set_by": None}).update(
+            **{f"{flag}_set_by": users["manager"]}, updated_at=timezone.now())
     return logins

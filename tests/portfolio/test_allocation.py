@@ -155,3 +155,22 @@ def test_the_database_refuses_a_status_that_contradicts_the_balance():
     invoice = InvoiceFactory(amount=Decimal("10.00"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
+
+
+def test_a_payment_starting_where_an_invoice_ends_allocates_nothing_to_it():
+    # On SQLite the running totals are floats: 280.91 - 124.63 is a hair below 156.28, where
+    # the first invoice ends. That touch must not become an allocation of 0.00.
+    debtor = DebtorFactory()
+    _invoice(debtor, "A", dt.date(2026, 1, 31), "156.28")
+    _invoice(debtor, "B", dt.date(2026, 2, 28), "120.91")
+    for ref, amount, day in (("P1", "156.28", 1), ("P2", "124.63", 2)):
+        Payment.objects.create(client=debtor.client, debtor=debtor, external_ref=ref,
+                               amount=Decimal(amount), currency="EUR",
+                               value_date=dt.date(2026, 4, day), unallocated_amount=Decimal(amount))
+
+    allocate_open_payments(client_id=debtor.client_id)
+
+    pairs = {(a.payment.external_ref, a.invoice.number): a.amount
+             for a in PaymentAllocation.objects.select_related("payment", "invoice")}
+    assert pairs == {("P1", "A"): Decimal("156.28"), ("P2", "B"): Decimal("120.91")}
+    assert Payment.objects.get(external_ref="P2").unallocated_amount == Decimal("3.72")
