@@ -458,3 +458,21 @@ def test_the_walk_finds_every_kind_of_route():
     names = {route.name for route in _routes()}
     assert {"portfolio:debtor_detail", "api:debtor-detail", "api:debtor-list", "api-schema",
             "api-docs", "admin:index", "home"} <= names
+
+
+@pytest.mark.parametrize("path", ["/api/v1/debtors/", "/api/v1/invoices/", "/api/v1/payments/"])
+def test_a_filter_naming_another_clients_row_answers_like_a_missing_row(client, personas, path):
+    """No existence oracle: ?client=<B's id> and ?client=<no such id> get the same answer."""
+    client.force_login(personas.agent)
+    missing = Client.objects.order_by("-pk").first().pk + 1000
+
+    theirs = client.get(path, {"client": personas.client_b.pk})
+    nobody = client.get(path, {"client": missing})
+    mine = client.get(path, {"client": personas.client_a.pk})
+
+    assert theirs.status_code == nobody.status_code == 400
+    assert theirs.json()["error"]["details"] == {
+        key: [text.replace(str(missing), str(personas.client_b.pk)) for text in value]
+        for key, value in nobody.json()["error"]["details"].items()
+    }
+    assert mine.status_code == 200
