@@ -76,7 +76,7 @@ AMOUNTS = {
 ALLOCATED = {"A": Decimal("311.11"), "B": Decimal("711.17")}
 PAYMENTS = {"A": Decimal("3311.11"), "B": Decimal("7711.17")}
 PHONES = {"A": "+390299887766", "B": "+41446681800"}
-CURRENCY = {"A": "EUR", "B": "CHF"}
+CURRENCY = {"A": "EUR", "B": "CHF"}  # two currencies: totals are never summed across them
 
 
 def _renderings(amount: Decimal) -> set[str]:
@@ -153,7 +153,7 @@ def _build_side(letter: str, staff: list) -> Side:
 
     side = Side(letter=letter, client=client)
     side.markers = {tag, tag.lower(), PHONES[letter]}
-    figures = [*amounts, paid, PAYMENTS[letter], amounts[1] - paid,
+    figures = [*amounts, paid, PAYMENTS[letter],
                amounts[0] + amounts[2], amounts[1] - paid,  # debtor 1, debtor 2 balances
                sum(amounts) - paid]  # the client's total
     for figure in figures:
@@ -201,7 +201,7 @@ def _collect_keys(side: Side) -> None:
 
 def _build_world() -> World:
     def viewer(letter: str):
-        return UserFactory(id=ID_BASE[letter] + 21, username=f"viewer_{letter.lower()}",
+        return UserFactory(id=ID_BASE[letter] + 21, username=f"walk_viewer_{letter.lower()}",
                            first_name=f"SECRET-{letter}-viewer",
                            email=f"secret-{letter.lower()}-viewer@example.invalid")
 

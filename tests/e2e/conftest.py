@@ -14,10 +14,6 @@ from django.conf import settings
 
 from tests.conftest import service_missing
 
-# Playwright's sync API runs an event loop in this thread; Django refuses database work in a
-# thread with a running loop unless told that this is deliberate.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path(os.environ.get("FIDO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -26,16 +22,29 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "test" / "screenshots"
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per module. Playwright's sync API runs an event loop in this thread, and
+    Django refuses database work in a thread with a running loop unless told that this is
+    deliberate: the permission lasts exactly as long as the loop, so that it never leaks into
+    other tests (nor into `check --deploy`, which rightly refuses it)."""
     if not CHROMIUM.exists():
         service_missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                  args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.hookimpl(wrapper=True)

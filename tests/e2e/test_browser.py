@@ -79,3 +79,19 @@ def test_a_failed_login_shows_the_error_and_no_session(page, personas):
     expect(page.get_by_test_id("current-user")).to_have_count(0)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/"))
+
+
+def test_the_debtor_search_filters_as_the_agent_types(page, personas):
+    """The htmx partial: rows update in place, from our own copy of htmx (npm), no reload."""
+    DebtorFactory(client=personas.client_a, name="Idraulica Rossi S.r.l.")
+    DebtorFactory(client=personas.client_a, name="Panificio Verdi S.n.c.")
+    log_in(page, "agent_a")
+    page.goto("/portfolio/debtors/")
+    expect(page.get_by_role("link", name="Panificio Verdi S.n.c.")).to_be_visible()
+    url_before = page.url
+
+    page.get_by_label("Search by name").press_sequentially("Rossi")
+
+    expect(page.get_by_role("link", name="Panificio Verdi S.n.c.")).to_have_count(0)
+    expect(page.get_by_role("link", name="Idraulica Rossi S.r.l.")).to_be_visible()
+    assert page.url == url_before  # updated in place, not a new page
