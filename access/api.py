@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django_filters import filters as django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -38,6 +40,40 @@ class RolePermissions(permissions.DjangoModelPermissions):
                     and request.user.has_perms(required))
 
 
+def _client_path(model: type[Any]) -> str | None:
+    """How `model` reaches its client for access.scoping, or None for rows of no client."""
+    from portfolio.models import Client
+
+    if model is Client:
+        return "pk"
+    if any(field.name == "client" for field in model._meta.get_fields()):
+        return "client"
+    return None
+
+
+class TenantScopedFilterBackend(DjangoFilterBackend):
+    """Filters that name a row (`?client=`, `?debtor=`) choose among the rows the user may see.
+
+    Without this, django-filter validates such a filter against every row of the model: the
+    browsable API's filter form lists every client's names, and another client's id answers
+    differently from an id that does not exist.
+    """
+
+    def get_filterset(self, request: Any, queryset: QuerySet[Any], view: Any) -> Any:
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        for each in filterset.filters.values():
+            if not isinstance(each, django_filters.QuerySetRequestMixin):
+                continue
+            model = each.get_queryset(request).model
+            path = _client_path(model)
+            if path is not None:
+                each.queryset = scope_to_user(model._default_manager.all(), request.user,
+                                              client_field=path)
+        return filterset
+
+
 class TenantScopedViewSet(viewsets.GenericViewSet):
     """Base for every API viewset that serves client-owned rows.
 
@@ -47,6 +83,7 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     """
 
     permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filter_backends = [TenantScopedFilterBackend]
     client_field = "client"
 
     def get_unscoped_queryset(self) -> QuerySet[Any]:

@@ -244,6 +244,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `kind`; name each choice set after its model in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ClientKindEnum": "portfolio.models.Client.Kind",
+        "DebtorKindEnum": "portfolio.models.Debtor.Kind",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

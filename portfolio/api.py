@@ -21,10 +21,13 @@ from portfolio.imports import services as import_services
 from portfolio.models import Client, CreditNote, Debtor, ImportJob, Invoice, Payment
 
 
+# Output serializers are read-only: writes go through the input serializers and a service. A
+# writable relation here would also make the browsable API's form list every client's rows.
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
         fields = ["id", "name", "vat_number", "country", "currency", "reporting_timezone", "kind"]
+        read_only_fields = fields
 
 
 class DebtorSerializer(serializers.ModelSerializer):
@@ -37,6 +40,7 @@ class DebtorSerializer(serializers.ModelSerializer):
                   "sector", "founded_year", "address_line", "postal_code", "city", "region",
                   "country", "timezone", "language", "do_not_call", "vulnerable", "deceased",
                   "phones", "emails", "created_at", "updated_at"]
+        read_only_fields = fields
 
     def _points(self, debtor: Debtor, channel: str) -> list[str]:
         return [point.value for point in debtor.contact_points.all() if point.channel == channel]
@@ -75,6 +79,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         model = Invoice
         fields = ["id", "client", "debtor", "debtor_name", "number", "issue_date", "due_date",
                   "amount", "currency", "open_balance", "status", "created_at", "updated_at"]
+        read_only_fields = fields
 
 
 class InvoiceInputSerializer(serializers.Serializer):
@@ -90,6 +95,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         model = Payment
         fields = ["id", "client", "debtor", "external_ref", "amount", "currency", "value_date",
                   "method", "invoice_reference", "unallocated_amount", "created_at"]
+        read_only_fields = fields
 
 
 class PaymentInputSerializer(serializers.Serializer):
@@ -127,6 +133,8 @@ class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
     def get_unscoped_queryset(self) -> QuerySet[Debtor]:
         return Debtor.objects.prefetch_related("contact_points").order_by("id")
 
+    @extend_schema(request=DebtorInputSerializer,
+                   responses={200: DebtorSerializer, 201: DebtorSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = DebtorInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -159,6 +167,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     def get_unscoped_queryset(self) -> QuerySet[Invoice]:
         return Invoice.objects.select_related("debtor").order_by("id")
 
+    @extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = InvoiceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -175,6 +184,8 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     def get_unscoped_queryset(self) -> QuerySet[Payment]:
         return Payment.objects.order_by("id")
 
+    @extend_schema(request=PaymentInputSerializer,
+                   responses={200: PaymentSerializer, 201: PaymentSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record a payment. The reference is the idempotency key: posting it again returns
         the payment already recorded (200) and moves no money."""
