@@ -132,7 +132,7 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(responses=CreditDecisionSerializer(many=True))
     @action(detail=True, methods=["get"])
-    def decisions(self, request: Request, pk: str | None = None) -> Response:
+    def decisions(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         credit_request = self.get_object()
         rows = credit_request.decisions.select_related("actor").order_by("id")
         if not request.user.has_perm("credit.view_creditdecision"):
@@ -149,24 +149,24 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(request=None, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str | None = None) -> Response:
+    def submit(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         credit_request = services.credit_request_submit(request=self.get_object(),
                                                         by=request.user)
         return Response(CreditRequestSerializer(credit_request).data)
 
     @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
+    def approve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         return self._act(request, services.credit_request_approve)
 
     @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
+    def reject(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         return self._act(request, services.credit_request_reject)
 
     @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request: Request, pk: str | None = None) -> Response:
+    def return_(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         return self._act(request, services.credit_request_return)
 
 

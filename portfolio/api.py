@@ -150,7 +150,7 @@ class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"], serializer_class=DebtorFlagInputSerializer)
-    def flags(self, request: Request, pk: str | None = None) -> Response:
+    def flags(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         """Set or clear do-not-call, vulnerable or deceased; who and when are recorded."""
         debtor = self.get_object()
         data = DebtorFlagInputSerializer(data=request.data)
@@ -294,7 +294,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
 
     @extend_schema(request=None, responses={200: ImportJobSerializer, 202: ImportJobSerializer})
     @action(detail=True, methods=["post"])
-    def commit(self, request: Request, pk: str | None = None) -> Response:
+    def commit(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         job = self.get_object()
         job = import_services.import_job_commit_request(job=job, by=request.user)
         return Response(ImportJobSerializer(job).data,
