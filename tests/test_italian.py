@@ -66,7 +66,9 @@ def test_every_template_string_is_in_the_catalogue():
         f"{path.name}: {text}"
         for path in (Path(settings.BASE_DIR) / "templates").rglob("*.html")
         for text in pattern.findall(path.read_text(encoding="utf-8"))
-        if text not in known
+        # makemessages doubles a template's percent signs, and {% translate %} looks the
+        # doubled text up (django.template.base.Variable.resolve), so "90%" is "90%%" there.
+        if text.replace("%", "%%") not in known
     }
     assert missing == set(), "run: manage.py makemessages -l it, then translate"
 
