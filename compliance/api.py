@@ -17,6 +17,7 @@ class ContactDecisionSerializer(serializers.ModelSerializer):
         fields = ["id", "client", "debtor", "channel", "destination", "decided_at", "allowed",
                   "rule_ids", "reason", "next_permitted_at", "overridable", "pack_code",
                   "pack_version", "actor", "purpose", "created_at"]
+        read_only_fields = fields
 
 
 class ContactDecisionFilter(django_filters.FilterSet):

@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClientKindEnum": "portfolio.models.Client.Kind",
         "DebtorKindEnum": "portfolio.models.Debtor.Kind",
+        "CreditNoteKindEnum": "portfolio.models.CreditNote.Kind",
     },
 }
 

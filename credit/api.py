@@ -28,6 +28,7 @@ class CreditLimitSerializer(serializers.ModelSerializer):
         model = CreditLimit
         fields = ["id", "client", "debtor", "amount", "currency", "valid_from", "valid_until",
                   "review_date", "status", "request", "approved_score_band", "created_at"]
+        read_only_fields = fields
 
 
 class CreditDecisionSerializer(serializers.ModelSerializer):
@@ -36,6 +37,7 @@ class CreditDecisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreditDecision
         fields = ["id", "action", "actor", "comment", "figures", "created_at"]
+        read_only_fields = fields
 
 
 class CreditRequestSerializer(serializers.ModelSerializer):
@@ -45,6 +47,7 @@ class CreditRequestSerializer(serializers.ModelSerializer):
                   "status", "tier", "requested_by", "review_of", "review_reason",
                   "recommended_amount", "recommendation", "approved_by_rule", "submitted_at",
                   "decided_at", "created_at", "updated_at"]
+        read_only_fields = fields
 
 
 class CreditRequestInputSerializer(serializers.Serializer):
@@ -63,6 +66,7 @@ class FinancialStatementSerializer(serializers.ModelSerializer):
         model = FinancialStatement
         fields = ["id", "client", "debtor", "fiscal_year", *FinancialStatement.FIGURES,
                   "source", "entered_by", "flags", "created_at", "updated_at"]
+        read_only_fields = fields
 
 
 class FinancialStatementInputSerializer(serializers.Serializer):

@@ -203,6 +203,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
         model = CreditNote
         fields = ["id", "client", "invoice", "number", "kind", "amount", "issue_date", "reason",
                   "created_at"]
+        read_only_fields = fields
 
 
 class CreditNoteInputSerializer(serializers.Serializer):
@@ -222,6 +223,7 @@ class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     def get_unscoped_queryset(self) -> QuerySet[CreditNote]:
         return CreditNote.objects.order_by("id")
 
+    @extend_schema(request=CreditNoteInputSerializer, responses={201: CreditNoteSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Issue a credit note, adjustment or write-off against an invoice."""
         data = CreditNoteInputSerializer(data=request.data)
@@ -255,6 +257,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
                   "rows_total", "rows_processed", "to_create", "to_update", "unchanged",
                   "error_count", "errors", "message", "created_at", "commit_requested_at",
                   "finished_at"]
+        read_only_fields = fields
 
 
 class ImportJobInputSerializer(serializers.Serializer):

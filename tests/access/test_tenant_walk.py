@@ -19,6 +19,7 @@ How it works:
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import itertools
 import logging
@@ -42,7 +43,17 @@ from django.utils.regex_helper import normalize
 from access.api import TenantScopedViewSet
 from access.models import ClientUser, Membership
 from access.roles import Role
+from compliance.models import (
+    ClientContactRule,
+    ContactAttempt,
+    ContactDecision,
+    ContactHold,
+    ContactOverride,
+    ContactRestriction,
+)
+from credit.models import CreditDecision, CreditLimit, CreditLimitRequest
 from portfolio.models import Client, CreditNote, ImportJob, PaymentAllocation
+from tests.credit.factories import CreditTierPolicyFactory, FinancialStatementFactory
 from tests.factories import (
     ClientFactory,
     ContactPointFactory,
@@ -51,6 +62,7 @@ from tests.factories import (
     PaymentFactory,
     UserFactory,
 )
+from tests.scoring.factories import DebtorScoreFactory, ScoringModelFactory
 
 # Routes that cannot be walked with GET and guessed values, each with the reason.
 NOT_WALKABLE = {
@@ -76,6 +88,7 @@ AMOUNTS = {
 ALLOCATED = {"A": Decimal("311.11"), "B": Decimal("711.17")}
 PAYMENTS = {"A": Decimal("3311.11"), "B": Decimal("7711.17")}
 PHONES = {"A": "+390299887766", "B": "+41446681800"}
+LIMITS = {"A": Decimal("35791.13"), "B": Decimal("75791.19")}  # a credit limit and its request
 CURRENCY = {"A": "EUR", "B": "CHF"}  # two currencies: totals are never summed across them
 
 
@@ -150,10 +163,13 @@ def _build_side(letter: str, staff: list) -> Side:
                              file_sha256="0" * 64, message=f"{tag} import message")
     for n, user in enumerate(staff, start=1):
         Membership.objects.create(id=base + n, user=user, client=client)
+    _build_credit(letter, client, debtors, staff)
+    _build_scoring(letter, client, debtors)
+    _build_compliance(letter, client, debtors, staff)
 
     side = Side(letter=letter, client=client)
     side.markers = {tag, tag.lower(), PHONES[letter]}
-    figures = [*amounts, paid, PAYMENTS[letter],
+    figures = [*amounts, paid, PAYMENTS[letter], LIMITS[letter],
                amounts[0] + amounts[2], amounts[1] - paid,  # debtor 1, debtor 2 balances
                sum(amounts) - paid]  # the client's total
     for figure in figures:
@@ -165,6 +181,81 @@ def _build_side(letter: str, staff: list) -> Side:
         "payment": [str(payment.pk)],
     }
     return side
+
+
+WHEN = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
+
+
+def _build_credit(letter: str, client: Client, debtors: list, staff: list) -> None:
+    """Tier policy, statements, a decided request with its limit and record, an open request."""
+    tag = f"SECRET-{letter}"
+    base = ID_BASE[letter]
+    currency = CURRENCY[letter]
+    CreditTierPolicyFactory(id=base + 1, client=client)
+    for n, debtor in enumerate(debtors, start=1):
+        FinancialStatementFactory(id=base + n, debtor=debtor, client=client)
+    approved = CreditLimitRequest.objects.create(
+        id=base + 1, client=client, debtor=debtors[0], amount=LIMITS[letter], currency=currency,
+        justification=f"{tag} justification", status=CreditLimitRequest.Status.APPROVED,
+        tier=CreditLimitRequest.Tier.CREDIT_MANAGER, requested_by=staff[0], submitted_at=WHEN,
+        decided_at=WHEN + dt.timedelta(hours=2))
+    waiting = CreditLimitRequest.objects.create(
+        id=base + 2, client=client, debtor=debtors[1], amount=LIMITS[letter], currency=currency,
+        justification=f"{tag} pending justification", status=CreditLimitRequest.Status.SUBMITTED,
+        tier=CreditLimitRequest.Tier.COMMITTEE, requested_by=staff[0], submitted_at=WHEN)
+    CreditLimit.objects.create(
+        id=base + 1, client=client, debtor=debtors[0], amount=LIMITS[letter], currency=currency,
+        valid_from=WHEN.date(), review_date=WHEN.date() + dt.timedelta(days=365),
+        request=approved, approved_score_band="B")
+    debtors[0].credit_limit = LIMITS[letter]
+    debtors[0].save(update_fields=["credit_limit"])
+    for n, (request, action) in enumerate(
+            [(approved, CreditDecision.Action.SUBMIT), (approved, CreditDecision.Action.APPROVE),
+             (waiting, CreditDecision.Action.SUBMIT)], start=1):
+        CreditDecision.objects.create(id=base + n, client=client, request=request,
+                                      actor=staff[-1], action=action,
+                                      comment=f"{tag} decision comment {n}",
+                                      figures={"amount": str(LIMITS[letter])})
+
+
+def _build_scoring(letter: str, client: Client, debtors: list) -> None:
+    tag = f"SECRET-{letter}"
+    base = ID_BASE[letter]
+    model = ScoringModelFactory(id=base + 1, client=client, version=1,
+                                artifact_path=f"scoring/{tag}-model.skops")
+    for n, debtor in enumerate(debtors, start=1):
+        DebtorScoreFactory(id=base + n, debtor=debtor, client=client, model=model,
+                           reasons=[{"code": "late_share", "text": f"{tag} score reason {n}",
+                                     "impact": -12}])
+
+
+def _build_compliance(letter: str, client: Client, debtors: list, staff: list) -> None:
+    """A contract rule, a hold, a restriction, an attempt, a denial and an override request."""
+    tag = f"SECRET-{letter}"
+    base = ID_BASE[letter]
+    phone = PHONES[letter]
+    ClientContactRule.objects.create(id=base + 1, client=client, country="IT",
+                                     parameter="conversations_per_day", value=1,
+                                     note=f"{tag} contract clause")
+    ContactHold.objects.create(id=base + 1, client=client, debtor=debtors[1], kind="dispute",
+                               reason=f"{tag} hold reason", starts_at=WHEN, created_by=staff[0])
+    ContactRestriction.objects.create(id=base + 1, client=client, debtor=debtors[0],
+                                      kind="inconvenient_place", place=f"{tag}-work",
+                                      note=f"{tag} restriction note", created_at=WHEN,
+                                      created_by=staff[0])
+    ContactAttempt.objects.create(id=base + 1, client=client, debtor=debtors[0], channel="call",
+                                  destination=phone, started_at=WHEN, result="no_answer",
+                                  connected=True, conversation=False, debt_ref=f"{tag}-DEBT",
+                                  agent=staff[0])
+    decision = ContactDecision.objects.create(
+        id=base + 1, client=client, debtor=debtors[0], channel="call", destination=phone,
+        decided_at=WHEN, allowed=False, rule_ids=["conversations_per_day"],
+        reason=f"{tag} decision reason", overridable=True, pack_code="IT", pack_version=1,
+        actor=staff[0])
+    ContactOverride.objects.create(id=base + 1, client=client, debtor=debtors[0],
+                                   decision=decision, channel="call", destination=phone,
+                                   reason=f"{tag} override reason", requested_by=staff[0],
+                                   requested_at=WHEN)
 
 
 def _tenant_models() -> list[tuple[type[models.Model], str]]:
