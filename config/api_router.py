@@ -5,9 +5,11 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from portfolio import api as portfolio_api
+from scoring import api as scoring_api
 
 router = DefaultRouter()
 portfolio_api.register(router)
+scoring_api.register(router)
 
 api_patterns = [
     *router.urls,

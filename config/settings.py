@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
@@ -168,6 +169,8 @@ MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", default=512 * 1024 * 1024, minimum=1)
+# Trained scoring models (skops files); every worker that scores must see the same folder.
+SCORING_ARTIFACT_DIR = Path(env_str("SCORING_ARTIFACT_DIR", default=str(VAR_DIR / "models")))
 
 # --- Cache (login throttling, health) -------------------------------------------------------
 _cache_url = env_str("CACHE_URL", default="")
@@ -213,6 +216,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installed into django-celery-beat's tables at beat start-up; editable in the admin after that.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "fido.heartbeat", "schedule": 30.0},
+    # Nightly risk scores of every client with a champion (or proposed) model.
+    "scoring-nightly": {"task": "scoring.tasks.scoring_nightly_task",
+                        "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- REST API -------------------------------------------------------------------------------
