@@ -49,8 +49,11 @@ class ScoringModelSerializer(serializers.ModelSerializer):
 
 
 class CanPromote(permissions.BasePermission):
+    """Promotion is a POST that creates nothing: it needs view + promote, not add."""
+
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user.has_perm("scoring.promote_scoringmodel"))
+        return bool(request.user.has_perms(["scoring.view_scoringmodel",
+                                            "scoring.promote_scoringmodel"]))
 
 
 class DebtorScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
@@ -71,7 +74,7 @@ class ScoringModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(request=None, responses=ScoringModelSerializer)
     @action(detail=True, methods=["post"],
-            permission_classes=[*TenantScopedViewSet.permission_classes, CanPromote])
+            permission_classes=[permissions.IsAuthenticated, CanPromote])
     def promote(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Make this model its client and segment's champion (the previous one retires)."""
         model = scoring_model_promote(model=self.get_object(), user=request.user)

@@ -123,7 +123,7 @@ def fit_model(kind: str, columns: dict[str, Sequence[Any]], y: np.ndarray, *,
     codes = {n: sorted({str(v) for v in columns[n]})[:250] for n in names if n in categorical}
     matrix = _gbm_encode(columns, names, categorical, codes)
     booster = HistGradientBoostingClassifier(
-        learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=20,
+        learning_rate=0.1, max_iter=100, max_leaf_nodes=15, min_samples_leaf=20,
         l2_regularization=1.0, early_stopping=False, random_state=random_state,
         categorical_features=[n in categorical for n in names],
     )

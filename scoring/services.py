@@ -82,7 +82,9 @@ def scoring_model_train(*, client: Client, training_date: dt.date | None = None,
                 f"Not enough history to train: the {name} window has {int(y.sum())} bad and "
                 f"{int(len(y) - y.sum())} good debtors (at least {MIN_BADS} of each needed).",
                 code="not_enough_history")
-    fitted = models_fit(train, y_train, validate, y_validate)
+    # One thread: training runs in a worker beside others; OpenMP across busy cores is slower.
+    with threadpool_limits(limits=1):
+        fitted = models_fit(train, y_train, validate, y_validate)
     proposed = champion_proposal(fitted)
     created = []
     with transaction.atomic():
