@@ -103,11 +103,14 @@ def _ledger_sql(d: Dialect) -> str:
     # is a bound parameter.
     return f"""
     WITH alloc AS (
+        -- From the chunk's invoices through the allocation's invoice index: the cost follows
+        -- the chunk, not the whole allocation table.
         SELECT pa.invoice_id, SUM(pa.amount) AS paid, MAX(p.value_date) AS last_paid
-        FROM portfolio_payment p
-        JOIN portfolio_paymentallocation pa ON pa.payment_id = p.id
-        WHERE p.client_id = %(client)s AND p.debtor_id >= %(lo)s AND p.debtor_id <= %(hi)s
-          AND p.value_date < {as_of}
+        FROM portfolio_invoice ai
+        JOIN portfolio_paymentallocation pa ON pa.invoice_id = ai.id
+        JOIN portfolio_payment p ON p.id = pa.payment_id
+        WHERE ai.client_id = %(client)s AND ai.debtor_id >= %(lo)s AND ai.debtor_id <= %(hi)s
+          AND ai.issue_date < {as_of} AND p.value_date < {as_of}
         GROUP BY pa.invoice_id
     ), notes AS (
         SELECT c.invoice_id, SUM(c.amount) AS credited, MAX(c.issue_date) AS last_note,

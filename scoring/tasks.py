@@ -56,7 +56,7 @@ def scoring_run_task(client_id: int, as_of: str | None = None) -> int:
 def scoring_nightly_task() -> None:
     """Every client with a model to run gets tonight's run."""
     client_ids = (ScoringModel.objects.exclude(status=ScoringModel.Status.RETIRED)
-                  .values_list("client_id", flat=True).distinct())
+                  .order_by("client_id").values_list("client_id", flat=True).distinct())
     today = timezone.localdate().isoformat()
     for client_id in client_ids:
         transaction.on_commit(lambda c=client_id: scoring_run_task.delay(c, today))
