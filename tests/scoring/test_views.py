@@ -75,3 +75,13 @@ def test_the_score_panel_shows_the_band_and_the_reasons(client, personas, model_
     assert "512" in page and "band-D" in page
     client.force_login(personas.viewer_b)
     assert client.get(f"/scoring/debtors/{debtor.pk}/").status_code == 404
+
+
+def test_the_admin_lists_models_and_scores_read_only(client, personas, model_a):
+    DebtorScoreFactory(debtor=DebtorFactory(client=personas.client_a), model=model_a)
+    personas.admin.is_staff = True
+    personas.admin.save()
+    client.force_login(personas.admin)
+    assert client.get("/admin/scoring/scoringmodel/").status_code == 200
+    assert client.get("/admin/scoring/debtorscore/").status_code == 200
+    assert client.get("/admin/scoring/scoringmodel/add/").status_code == 403
