@@ -26,3 +26,11 @@ def test_it_puts_the_factor_that_lowered_the_score_most_first_and_skips_neutral_
 def test_it_words_exposure_against_the_credit_limit():
     assert reason_text("exposure_ratio", {"value": None}) == "no credit limit set"
     assert reason_text("exposure_ratio", {"value": 1.25}) == "exposure is 125% of the credit limit"
+
+
+def test_it_words_reasons_in_italian_for_an_italian_reader():
+    from django.utils import translation
+
+    with translation.override("it"):
+        text = reason_text("late_share_12m", {"value": 4 / 6, "late": 4, "due": 6})
+    assert text == "ha pagato 4 delle ultime 6 fatture con oltre 30 giorni di ritardo"
