@@ -111,3 +111,10 @@ def debtor_score(request: HttpRequest, pk: int) -> HttpResponse:
     context["history"] = selectors.score_history(debtor=debtor)
     template = "scoring/_debtor_score.html" if request.htmx else "scoring/debtor_score.html"
     return render(request, template, context)
+
+
+def debtor_score_panel_context(request: HttpRequest, debtor: Debtor) -> dict[str, object] | None:
+    """The score panel on the portfolio debtor page, for users who may read scores."""
+    if not request.user.has_perm("scoring.view_debtorscore"):
+        return None
+    return debtor_score_context(debtor=debtor)

@@ -18,6 +18,7 @@ def test_the_debtor_page_shows_exposure_against_the_limit_to_credit_staff(client
     page = client.get(reverse("portfolio:debtor_detail", args=[debtor.pk])).content.decode()
 
     assert 'data-testid="panel-credit"' in page
+    assert 'data-testid="debtor-score"' in page
     assert 'data-state="warning"' in page  # 95% of the limit: the 90% alert
 
 
