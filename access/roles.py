@@ -67,22 +67,27 @@ _EDIT_COMPLIANCE_RULES = {
     for action in ("add", "change")
     for model in ("rulepack", "rulepackversion", "packrule", "clientcontactrule")
 }
+# Scoring: every staff role and client viewers read scores and the model registry of their
+# clients; credit managers (and administrators, who hold everything) train, promote and run.
+_VIEW_SCORING = {"scoring.view_scoringmodel", "scoring.view_debtorscore"}
+_MANAGE_SCORING = {"scoring.train_scoringmodel", "scoring.promote_scoringmodel",
+                   "scoring.run_scoringmodel"}
 
 # Permissions named per role as "app_label.codename". Permissions of apps that are not
 # installed yet are skipped quietly and picked up by the next migrate.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
     | {"portfolio.change_debtor", "portfolio.add_contactpoint"} | _VIEW_CREDIT | _PROPOSE_CREDIT
-    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE,
+    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE | _VIEW_SCORING,
     Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
-    | _VIEW_CREDIT | _PROPOSE_CREDIT | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE,
+    | _VIEW_CREDIT | _PROPOSE_CREDIT | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE | _VIEW_SCORING,
     Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _MANAGE_CREDIT | _VIEW_COMPLIANCE
-    | _EDIT_COMPLIANCE_RULES,
+    | _EDIT_COMPLIANCE_RULES | _VIEW_SCORING | _MANAGE_SCORING,
     Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CREDIT | {"credit.decide_tier3"}
-    | _VIEW_COMPLIANCE,
-    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
+    | _VIEW_COMPLIANCE | _VIEW_SCORING,
+    Role.CLIENT_VIEWER: (_VIEW_PORTFOLIO - {"portfolio.view_importjob"})
     | {"credit.view_creditlimit", "credit.view_creditlimitrequest"}
-    | {"compliance.view_contactdecision"},
+    | {"compliance.view_contactdecision"} | _VIEW_SCORING,
     Role.ADMINISTRATOR: {"*"},
 }
 

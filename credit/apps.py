@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CreditConfig(AppConfig):
     name = "credit"
     verbose_name = _("Credit limits")
+
+    def ready(self) -> None:
+        from credit.panels import credit_panel_context
+        from portfolio.panels import DebtorPanel, debtor_panel_register
+
+        debtor_panel_register(DebtorPanel(key="credit", template="credit/_debtor_panel.html",
+                                          context=credit_panel_context, order=20))

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from portfolio import selectors
+from portfolio.panels import debtor_panels_for
 
 
 def _as_of(request: HttpRequest) -> dt.date:
@@ -53,6 +54,7 @@ def debtor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "debtor": debtor, "invoices": invoices, "payments": payments, "aging": aging,
         "buckets": selectors.AGING_BUCKETS,
         "contact_points": debtor.contact_points.all(),
+        "panels": debtor_panels_for(request, debtor),
     })
 
 

@@ -43,13 +43,13 @@ def _debtor_with_contacts(client_obj):
 
 
 def _assert_flat(client, django_assert_num_queries, url: Callable[[], str],
-                 add_rows: Callable[[int], None]) -> None:
+                 add_rows: Callable[[int], None], *, ceiling: int = CEILING) -> None:
     add_rows(3)
     few = _queries(client, url())
     add_rows(27)
     with django_assert_num_queries(few):
         client.get(url())
-    assert few <= CEILING
+    assert few <= ceiling
 
 
 @pytest.fixture
@@ -125,8 +125,10 @@ def test_the_debtor_detail_page_does_not_grow(as_manager, personas, django_asser
                                              invoice=invoice, amount=Decimal("40.00"))
             ContactPointFactory(debtor=debtor, client=personas.client_a)
 
+    # The debtor page also renders the panels of credit, compliance and scoring (one or two
+    # queries each, whatever the number of rows).
     _assert_flat(as_manager, django_assert_num_queries,
-                 lambda: f"/portfolio/debtors/{debtor.pk}/", add)
+                 lambda: f"/portfolio/debtors/{debtor.pk}/", add, ceiling=CEILING + 6)
 
 
 def test_the_invoice_detail_page_does_not_grow(as_manager, personas, django_assert_num_queries):
