@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers
@@ -29,7 +30,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class DebtorScoreSerializer(serializers.ModelSerializer):
-    reasons = ReasonSerializer(many=True)
+    reasons = ReasonSerializer(many=True, read_only=True)
     model_version = serializers.IntegerField(source="model.version", read_only=True)
     model_kind = serializers.CharField(source="model.kind", read_only=True)
 
@@ -37,6 +38,7 @@ class DebtorScoreSerializer(serializers.ModelSerializer):
         model = DebtorScore
         fields = ["id", "client", "debtor", "model", "model_kind", "model_version", "as_of",
                   "probability", "points", "band", "reasons", "created_at"]
+        read_only_fields = fields
 
 
 class ScoringModelSerializer(serializers.ModelSerializer):
@@ -46,6 +48,7 @@ class ScoringModelSerializer(serializers.ModelSerializer):
                   "train_from", "train_to", "validate_from", "validate_to", "features",
                   "metrics", "calibration", "stability", "artifact_sha256", "promoted_at",
                   "created_at"]
+        read_only_fields = fields
 
 
 class CanPromote(permissions.BasePermission):
@@ -56,9 +59,19 @@ class CanPromote(permissions.BasePermission):
                                             "scoring.promote_scoringmodel"]))
 
 
+class DebtorScoreFilter(django_filters.FilterSet):
+    # A plain number, not a choice validated against the debtors the user sees: an unknown or
+    # another client's debtor gives the same empty page (as /api/v1/contact-decisions/ does).
+    debtor = django_filters.NumberFilter(field_name="debtor_id")
+
+    class Meta:
+        model = DebtorScore
+        fields = ["client", "debtor", "model", "as_of", "band"]
+
+
 class DebtorScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     serializer_class = DebtorScoreSerializer
-    filterset_fields = ["client", "debtor", "model", "as_of", "band"]
+    filterset_class = DebtorScoreFilter
 
     def get_unscoped_queryset(self) -> QuerySet[DebtorScore]:
         return DebtorScore.objects.select_related("model").order_by("id")
