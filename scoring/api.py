@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers
@@ -59,19 +58,9 @@ class CanPromote(permissions.BasePermission):
                                             "scoring.promote_scoringmodel"]))
 
 
-class DebtorScoreFilter(django_filters.FilterSet):
-    # A plain number, not a choice validated against the debtors the user sees: an unknown or
-    # another client's debtor gives the same empty page (as /api/v1/contact-decisions/ does).
-    debtor = django_filters.NumberFilter(field_name="debtor_id")
-
-    class Meta:
-        model = DebtorScore
-        fields = ["client", "debtor", "model", "as_of", "band"]
-
-
 class DebtorScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     serializer_class = DebtorScoreSerializer
-    filterset_class = DebtorScoreFilter
+    filterset_fields = ["client", "debtor", "model", "as_of", "band"]
 
     def get_unscoped_queryset(self) -> QuerySet[DebtorScore]:
         return DebtorScore.objects.select_related("model").order_by("id")
