@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "template_partials",
     "access",
     "portfolio",
+    "scoring",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,131 @@
+"""Risk scoring: the model registry and the scores it produced.
+
+A trained model is a versioned artifact (a skops file with its sha256) described by one
+`ScoringModel` row; every `DebtorScore` names the model that produced it, so a score can always
+be traced back to the exact artifact, its training window and its validation metrics.
+
+Target (what "bad" means) is defined in `scoring.target`; features in `scoring.features`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portfolio.models import Client, Debtor
+
+
+class ScoringModel(models.Model):
+    """One trained model of one client and segment: the registry record of its artifact."""
+
+    class Kind(models.TextChoices):
+        SCORECARD = "scorecard", _("Points scorecard")
+        GBM = "gbm", _("Gradient boosting")
+
+    class Segment(models.TextChoices):
+        # Segments follow the debtor's kind: businesses and consumers pay differently.
+        ALL = "all", _("All debtors")
+        BUSINESS = "business", _("Businesses")
+        CONSUMER = "consumer", _("Consumers")
+
+    class Status(models.TextChoices):
+        CHALLENGER = "challenger", _("Challenger")
+        CHAMPION = "champion", _("Champion")
+        RETIRED = "retired", _("Retired")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="scoring_models")
+    segment = models.CharField(_("segment"), max_length=16, choices=Segment.choices,
+                               default=Segment.ALL)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.CHALLENGER)
+    # Training window: labels observed for as_of dates in [train_from, train_to]; the
+    # out-of-time validation uses the later as_of dates in [validate_from, validate_to].
+    train_from = models.DateField(_("training from"))
+    train_to = models.DateField(_("training to"))
+    validate_from = models.DateField(_("validation from"), null=True, blank=True)
+    validate_to = models.DateField(_("validation to"), null=True, blank=True)
+    features = models.JSONField(_("features"), default=list)
+    # {"auc", "gini", "ks", "brier", "n_train", "n_validate", "bad_rate_train", ...}
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    # [{"bin": i, "predicted": p, "observed": o, "count": n}, ...] on the validation window.
+    calibration = models.JSONField(_("calibration"), default=list, blank=True)
+    # Training distributions kept for the population stability index:
+    # {"score": {"edges": [...], "shares": [...]}, "features": {name: {...}}}
+    reference = models.JSONField(_("reference distributions"), default=dict, blank=True)
+    # The latest run's PSI per feature and for the score, written by batch scoring.
+    stability = models.JSONField(_("stability"), default=dict, blank=True)
+    proposed = models.BooleanField(
+        _("proposed champion"), default=False,
+        help_text=_("Proposed by the system on validation AUC and calibration."))
+    artifact_path = models.CharField(_("artifact"), max_length=500)
+    artifact_sha256 = models.CharField(_("artifact sha256"), max_length=64)
+    promoted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("scoring model")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "segment"], condition=Q(status="champion"),
+                name="scoring_scoringmodel_one_champion",
+            ),
+            models.UniqueConstraint(fields=["client", "segment", "kind", "version"],
+                                    name="scoring_scoringmodel_version_unique"),
+        ]
+        indexes = [
+            # The registry page: a client's models, newest first.
+            models.Index(fields=["client", "-created_at"], name="scoring_model_client_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} ({self.get_segment_display()})"
+
+
+class DebtorScore(models.Model):
+    """One debtor's probability of a bad outcome as of a date, by one model (history kept)."""
+
+    class Band(models.TextChoices):
+        A = "A", _("A — lowest risk")
+        B = "B", _("B — low risk")
+        C = "C", _("C — medium risk")
+        D = "D", _("D — high risk")
+        E = "E", _("E — highest risk")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores")
+    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="scores")
+    as_of = models.DateField(_("as of"))
+    probability = models.DecimalField(_("probability of late payment or default"),
+                                      max_digits=6, decimal_places=5)
+    points = models.IntegerField(_("points"))
+    band = models.CharField(_("band"), max_length=1, choices=Band.choices)
+    # [{"code": "late_share", "text": "paid 4 of the last 6 invoices ...", "impact": -37}, ...]
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-as_of", "-id"]
+        verbose_name = _("debtor score")
+        constraints = [
+            # A retried batch chunk writes nothing twice (bulk_create(ignore_conflicts=True)).
+            models.UniqueConstraint(fields=["model", "debtor", "as_of"],
+                                    name="scoring_debtorscore_once"),
+            models.CheckConstraint(condition=Q(probability__gte=0) & Q(probability__lte=1),
+                                   name="scoring_debtorscore_probability_range"),
+            models.CheckConstraint(condition=Q(band__in=["A", "B", "C", "D", "E"]),
+                                   name="scoring_debtorscore_band_valid"),
+        ]
+        indexes = [
+            # debtor_score_latest / debtor_scores_latest: a debtor's newest scores.
+            models.Index(fields=["debtor", "-as_of", "-id"], name="scoring_score_debtor_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} {self.as_of} {self.band}"
