@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "access",
     "portfolio",
     "scoring",
+    "caring",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installed into django-celery-beat's tables at beat start-up; editable in the admin after that.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "fido.heartbeat", "schedule": 30.0},
+    # Caring: plan today's courtesy calls every hour (catches up after any outage; idempotent)
+    # and cancel calls whose invoices were paid or disputed since, every 15 minutes.
+    "caring-plan": {"task": "caring.plan_task", "schedule": 3600.0},
+    "caring-sweep": {"task": "caring.sweep_task", "schedule": 900.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------
