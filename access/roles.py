@@ -38,15 +38,22 @@ _EDIT_LEDGER = {
     for model in ("debtor", "contactpoint", "invoice", "payment", "creditnote", "importjob")
 }
 
+# Caring: credit managers own policies; agents and team leaders work the calls; everyone who
+# sees a client reads its policies and calls.
+_VIEW_CARING = {"caring.view_caringpolicy", "caring.view_courtesycall", "caring.view_caringtask"}
+_WORK_CALLS = {"caring.change_courtesycall", "caring.change_caringtask"}
+_EDIT_CARING_POLICY = {"caring.add_caringpolicy", "caring.change_caringpolicy"}
+
 # Permissions named per role as "app_label.codename". Permissions of apps that are not
 # installed yet are skipped quietly and picked up by the next migrate.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
-    | {"portfolio.change_debtor", "portfolio.add_contactpoint"},
-    Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"},
-    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER,
-    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO,
-    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"},
+    | {"portfolio.change_debtor", "portfolio.add_contactpoint"} | _VIEW_CARING | _WORK_CALLS,
+    Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
+    | _VIEW_CARING | _WORK_CALLS,
+    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _VIEW_CARING | _EDIT_CARING_POLICY,
+    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CARING,
+    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"} | _VIEW_CARING,
     Role.ADMINISTRATOR: {"*"},
 }
 

@@ -165,6 +165,8 @@ class CourtesyCall(models.Model):
     callback_at = models.DateTimeField(_("callback at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     cancel_reason = models.CharField(_("why cancelled"), max_length=200, blank=True)
+    # The number the contact engine chose for the slot.
+    destination = models.CharField(_("number to call"), max_length=254, blank=True)
     # Why the contact engine moved the slot (rule ids), kept for the agent and the audit.
     schedule_reason = models.CharField(max_length=300, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

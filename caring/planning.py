@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from access.models import Membership
 from access.roles import Role
+from caring import contact
 from caring.models import CaringAssignment, CaringPolicy, CourtesyCall, CourtesyCallInvoice
 from caring.windows import business_days_add, is_business_day, window_end
 from portfolio.models import Invoice
@@ -177,9 +178,9 @@ def _calls(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int, now: dt.da
     sql = (
         "INSERT INTO caring_courtesycall (client_id, policy_id, debtor_id, window_date, "  # noqa: S608
         "first_due_date, amount, priority, status, attempts, outcome, note, cancel_reason, "
-        "schedule_reason, created_at, updated_at) "
+        "schedule_reason, destination, created_at, updated_at) "
         "SELECT a.client_id, a.policy_id, a.debtor_id, %s, MIN(i.due_date), 0, 0, 'planned', 0, "
-        "'', '', '', '', %s, %s "
+        "'', '', '', '', '', %s, %s "
         + _WAITING +
         "AND NOT EXISTS (SELECT 1 FROM caring_courtesycall c WHERE c.debtor_id = a.debtor_id "
         "AND c.status = 'planned') "
@@ -309,21 +310,15 @@ def calls_schedule(*, policy: CaringPolicy, run_date: dt.date, now: dt.datetime)
                       capacity_per_hour=capacity, count=len(calls))
     for call, slot in zip(calls, slots, strict=True):
         call.scheduled_at = max(slot, now)
-    _contact_engine_adjust(calls)
-    CourtesyCall.objects.bulk_update(calls, ["scheduled_at", "schedule_reason"], batch_size=2000)
+    never = {call.pk for call in contact.slots_adjust(calls)}
+    for call in calls:
+        if call.pk in never:
+            call.status = CourtesyCall.Status.CANCELLED
+            call.cancel_reason = "The contact rules permit no call before the due date."
+    CourtesyCall.objects.bulk_update(
+        calls, ["scheduled_at", "schedule_reason", "destination", "status", "cancel_reason"],
+        batch_size=2000)
     return len(calls)
-
-
-def _contact_engine_adjust(calls: list[CourtesyCall]) -> None:
-    """Move every slot the contact-policy engine does not permit to its next permitted time.
-
-    DEPENDENCY: compliance.can_contact_many (branch `compliance`); until it is merged the
-    planned slot stands and the agent's workspace re-checks nothing.
-    """
-    try:
-        from compliance import selectors as compliance_selectors  # noqa: F401
-    except ImportError:
-        return
 
 
 def plan_run(*, run_date: dt.date, now: dt.datetime | None = None,

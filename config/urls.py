@@ -17,6 +17,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("access.urls")),
     path("portfolio/", include("portfolio.urls")),
+    path("caring/", include("caring.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
