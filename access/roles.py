@@ -38,6 +38,25 @@ _EDIT_LEDGER = {
     for model in ("debtor", "contactpoint", "invoice", "payment", "creditnote", "importjob")
 }
 
+# Contact compliance: every staff role reads packs and decisions; credit managers change packs
+# and client contract rules; agents record what debtors ask and request overrides; team
+# leaders approve them. Client viewers see the decisions about their own debtors.
+_VIEW_COMPLIANCE = {
+    f"compliance.view_{model}"
+    for model in ("rulepack", "rulepackversion", "packrule", "clientcontactrule", "contacthold",
+                  "contactrestriction", "contactattempt", "contactdecision", "contactoverride")
+}
+_AGENT_COMPLIANCE = {"compliance.add_contactoverride", "compliance.add_contactattempt",
+                     "compliance.add_contactrestriction", "compliance.add_contacthold"}
+_LEADER_COMPLIANCE = _AGENT_COMPLIANCE | {"compliance.approve_contactoverride",
+                                          "compliance.change_contactoverride",
+                                          "compliance.change_contacthold"}
+_EDIT_COMPLIANCE_RULES = {
+    f"compliance.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("rulepack", "rulepackversion", "packrule", "clientcontactrule")
+}
+
 # Caring: credit managers own policies; agents and team leaders work the calls; everyone who
 # sees a client reads its policies and calls.
 _VIEW_CARING = {"caring.view_caringpolicy", "caring.view_courtesycall", "caring.view_caringtask"}
@@ -48,12 +67,15 @@ _EDIT_CARING_POLICY = {"caring.add_caringpolicy", "caring.change_caringpolicy"}
 # installed yet are skipped quietly and picked up by the next migrate.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
-    | {"portfolio.change_debtor", "portfolio.add_contactpoint"} | _VIEW_CARING | _WORK_CALLS,
+    | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
+    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE | _VIEW_CARING | _WORK_CALLS,
     Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
-    | _VIEW_CARING | _WORK_CALLS,
-    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _VIEW_CARING | _EDIT_CARING_POLICY,
-    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CARING,
-    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"} | _VIEW_CARING,
+    | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE | _VIEW_CARING | _WORK_CALLS,
+    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _VIEW_COMPLIANCE | _EDIT_COMPLIANCE_RULES
+    | _VIEW_CARING | _EDIT_CARING_POLICY,
+    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_COMPLIANCE | _VIEW_CARING,
+    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
+    | {"compliance.view_contactdecision"} | _VIEW_CARING,
     Role.ADMINISTRATOR: {"*"},
 }
 

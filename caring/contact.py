@@ -11,14 +11,19 @@ import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from compliance.engine import can_contact, can_contact_many
+from compliance.models import ContactHold
+from compliance.services import contact_attempt_record
 
 if TYPE_CHECKING:
     from caring.models import CourtesyCall
 
 CHANNEL = "call"
-# Without the engine's decision, a retry waits the Italian default spacing between attempts
-# to one number (SPEC §1 table: 3 h).
+# A retry is first proposed after the Italian default spacing between attempts to one number
+# (SPEC §1 table: 3 h); the engine then moves it to its next permitted time if needed.
 DEFAULT_SPACING = dt.timedelta(hours=3)
 
 # SPEC §2 attempt result and party of each courtesy-call outcome.
@@ -34,8 +39,15 @@ _ATTEMPT = {
 }
 
 
-def engine_installed() -> bool:
-    return apps.is_installed("compliance")
+def account_held(at: dt.datetime | None = None, debtor_ref: str = "debtor_id") -> Exists:
+    """The debtor has an account-wide hold in force at `at` (cease, lawyer, insolvency …):
+    such debtors are neither called nor put in the control group."""
+    at = at or timezone.now()
+    return Exists(ContactHold.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=at),
+        debtor_id=OuterRef(debtor_ref), released_at__isnull=True, starts_at__lte=at,
+        invoice_ids=[],
+    ))
 
 
 def _destination(call: CourtesyCall) -> str:
@@ -47,10 +59,6 @@ def _destination(call: CourtesyCall) -> str:
 
 def attempt_record(*, call: CourtesyCall, user: Any, outcome: str, at: dt.datetime) -> None:
     """Log the attempt in the engine's record (its pacing counts it from now on)."""
-    if not engine_installed():
-        return
-    from compliance.services import contact_attempt_record
-
     result, party = _ATTEMPT[outcome]
     contact_attempt_record(
         debtor=call.debtor, channel=CHANNEL, destination=_destination(call), started_at=at,
@@ -63,10 +71,6 @@ def attempt_record(*, call: CourtesyCall, user: Any, outcome: str, at: dt.dateti
 def next_attempt_at(*, call: CourtesyCall, after: dt.datetime) -> tuple[dt.datetime, str]:
     """When to retry an unreachable debtor: the engine's next permitted time after the spacing."""
     candidate = after + DEFAULT_SPACING
-    if not engine_installed():
-        return candidate, "default spacing between attempts (3 h)"
-    from compliance.engine import can_contact
-
     decision = can_contact(call.debtor, CHANNEL, _destination(call), candidate,
                            purpose="caring retry")
     if decision.allowed or decision.next_permitted_at is None:
@@ -81,10 +85,6 @@ def slots_adjust(calls: list[CourtesyCall]) -> list[CourtesyCall]:
     batch). A call the engine will never permit (no next time: cease, deceased …) is returned
     so the planner can cancel it.
     """
-    if not engine_installed():
-        return []
-    from compliance.engine import can_contact_many
-
     by_hour: dict[dt.datetime, list[CourtesyCall]] = defaultdict(list)
     for call in calls:
         if call.scheduled_at is None:
@@ -103,7 +103,8 @@ def slots_adjust(calls: list[CourtesyCall]) -> list[CourtesyCall]:
             if decision.allowed:
                 continue
             call.schedule_reason = f"{','.join(decision.rule_ids)}: {decision.reason}"[:300]
-            if decision.next_permitted_at is None:
+            if decision.next_permitted_at is None or (
+                    decision.next_permitted_at.date() >= call.first_due_date):
                 never.append(call)
             elif call.scheduled_at is None or decision.next_permitted_at > call.scheduled_at:
                 call.scheduled_at = decision.next_permitted_at

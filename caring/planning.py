@@ -110,7 +110,7 @@ def eligible_invoices(policy: CaringPolicy, run_date: dt.date) -> QuerySet[Invoi
         open_balance__gte=policy.min_amount,
         debtor__do_not_call=False,
         debtor__deceased=False,
-    )
+    ).exclude(contact.account_held())
     if policy.segment == CaringPolicy.Segment.ALL:
         specific = _specific_segments(policy)
         if specific:
@@ -256,7 +256,7 @@ def policy_plan_chunk(*, policy: CaringPolicy, run_date: dt.date, lo: int, hi: i
 
 def calls_cancel_settled(*, client_id: int | None = None) -> int:
     """Cancel planned calls with nothing left to talk about: every invoice paid, disputed or
-    written off, or the debtor now do-not-call or deceased. One UPDATE."""
+    written off, or the debtor now do-not-call, deceased or under an account hold. One UPDATE."""
     payable_left = Exists(CourtesyCallInvoice.objects.filter(
         call_id=OuterRef("pk"), invoice__status__in=PAYABLE))
     calls = CourtesyCall.objects.filter(status=CourtesyCall.Status.PLANNED)
@@ -264,6 +264,7 @@ def calls_cancel_settled(*, client_id: int | None = None) -> int:
         calls = calls.filter(client_id=client_id)
     return calls.filter(
         Q(~payable_left) | Q(debtor__do_not_call=True) | Q(debtor__deceased=True)
+        | Q(contact.account_held())
     ).update(status=CourtesyCall.Status.CANCELLED, updated_at=timezone.now(),
              cancel_reason="Paid, disputed or no longer callable before the call.")
 
@@ -314,7 +315,8 @@ def calls_schedule(*, policy: CaringPolicy, run_date: dt.date, now: dt.datetime)
     for call in calls:
         if call.pk in never:
             call.status = CourtesyCall.Status.CANCELLED
-            call.cancel_reason = "The contact rules permit no call before the due date."
+            call.cancel_reason = ("The contact rules permit no call before the due date: "
+                                  f"{call.schedule_reason}")[:200]
     CourtesyCall.objects.bulk_update(
         calls, ["scheduled_at", "schedule_reason", "destination", "status", "cancel_reason"],
         batch_size=2000)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "access",
     "portfolio",
     "scoring",
+    "compliance",
     "caring",
 ]
 

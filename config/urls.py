@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("", include("access.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("caring/", include("caring.urls")),
+    path("compliance/", include("compliance.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

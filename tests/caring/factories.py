@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 
 from caring.models import CaringPolicy, CourtesyCall
-from tests.factories import ClientFactory, DebtorFactory
+from tests.factories import ClientFactory, ContactPointFactory, DebtorFactory
 
 
 class CaringPolicyFactory(factory.django.DjangoModelFactory):
@@ -35,3 +35,12 @@ class CourtesyCallFactory(factory.django.DjangoModelFactory):
     first_due_date = dt.date(2026, 3, 9)
     amount = Decimal("100.00")
     priority = Decimal("50")
+
+
+class CallableDebtorFactory(DebtorFactory):
+    """A debtor with a phone number, so that the contact engine has somewhere to call."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    phone = factory.RelatedFactory(ContactPointFactory, factory_related_name="debtor")

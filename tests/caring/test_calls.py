@@ -148,6 +148,17 @@ def test_unreachable_is_retried_until_the_maximum_attempts(personas) -> None:
     assert (call.status, call.attempts) == ("failed", 2)
 
 
+def test_every_outcome_is_logged_as_an_attempt_in_the_contact_engine(personas) -> None:
+    from compliance.models import ContactAttempt
+
+    call = _call_with_invoices(personas.client_a)
+    _work(call, personas.agent, "unreachable")
+    attempt = ContactAttempt.objects.get(debtor=call.debtor)
+    assert (attempt.channel, attempt.result, attempt.agent) == ("call", "no_answer",
+                                                                personas.agent)
+    assert sorted(attempt.invoice_ids) == sorted(call.links.values_list("invoice_id", flat=True))
+
+
 def test_a_wrong_number_closes_the_call(personas) -> None:
     call = _work(_call_with_invoices(personas.client_a), personas.agent, "wrong_number")
     assert (call.status, call.outcome) == ("done", "wrong_number")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,9 @@ from caring.models import CaringAssignment, CourtesyCall, CourtesyCallInvoice
 from caring.windows import window_end, window_opens
 from portfolio import services as portfolio_services
 from portfolio.models import Invoice
+from tests.caring.factories import CallableDebtorFactory as DebtorFactory
 from tests.caring.factories import CaringPolicyFactory
-from tests.factories import ClientFactory, DebtorFactory, InvoiceFactory
+from tests.factories import ClientFactory, InvoiceFactory
 from tests.scoring.factories import DebtorScoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +215,66 @@ def test_another_clients_invoices_are_planned_under_their_own_policy_only() -> N
     _plan()
     assert not CourtesyCall.objects.exists()
     assert policy.pk
+
+
+def test_debtors_under_an_account_hold_are_neither_called_nor_in_the_control_group() -> None:
+    from compliance.services import hold_place
+
+    policy = CaringPolicyFactory()
+    held = DebtorFactory(client=policy.client)
+    hold_place(debtor=held, kind="lawyer", starts_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    _invoice(held, MONDAY + dt.timedelta(days=2))
+    _plan()
+    assert not CaringAssignment.objects.exists()
+    assert not CourtesyCall.objects.exists()
+
+
+def test_a_planned_call_is_cancelled_when_the_debtor_is_put_on_hold() -> None:
+    from compliance.services import hold_place
+
+    policy = CaringPolicyFactory()
+    debtor = DebtorFactory(client=policy.client)
+    _invoice(debtor, MONDAY + dt.timedelta(days=2))
+    _plan()
+    hold_place(debtor=debtor, kind="cease_communication",
+               starts_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert _plan().cancelled == 1
+
+
+def test_each_slot_is_one_the_contact_engine_permits() -> None:
+    from compliance.services import restriction_add
+
+    policy = CaringPolicyFactory()
+    debtor = DebtorFactory(client=policy.client)
+    # "No calls before 14:00": the 09:00 slot is not permitted and moves to 14:00.
+    restriction_add(debtor=debtor, kind="inconvenient_time", not_before=dt.time(14, 0),
+                    at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    free = DebtorFactory(client=policy.client)
+    _invoice(debtor, MONDAY + dt.timedelta(days=3), "900.00")
+    _invoice(free, MONDAY + dt.timedelta(days=3))
+    _plan()
+    rome = zoneinfo.ZoneInfo("Europe/Rome")
+    moved = CourtesyCall.objects.get(debtor=debtor)
+    kept = CourtesyCall.objects.get(debtor=free)
+    assert kept.scheduled_at.astimezone(rome).time() < dt.time(14, 0)
+    assert moved.scheduled_at.astimezone(rome).time() >= dt.time(14, 0), moved.schedule_reason
+    assert moved.schedule_reason
+    assert moved.destination
+
+
+def test_a_debtor_without_a_number_gets_no_call_but_a_reason() -> None:
+    policy = CaringPolicyFactory()
+    silent = DebtorFactory(client=policy.client, phone=None)
+    _invoice(silent, MONDAY + dt.timedelta(days=2))
+    _plan()
+    call = CourtesyCall.objects.get()
+    assert call.status == "cancelled"
+    assert "contact.no_destination" in call.cancel_reason
+
+
+def test_a_weekend_run_plans_slots_on_the_next_business_day() -> None:
+    policy = CaringPolicyFactory()
+    _invoice(DebtorFactory(client=policy.client), MONDAY + dt.timedelta(days=2))
+    _plan(MONDAY - dt.timedelta(days=2))  # Saturday
+    call = CourtesyCall.objects.get()
+    assert call.scheduled_at.astimezone(zoneinfo.ZoneInfo("Europe/Rome")).date() == MONDAY

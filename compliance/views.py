@@ -1,0 +1,122 @@
+"""Pages: the rule packs a credit manager reads, and the manual-dial check an agent sees
+before dialling (with the override request a team leader approves)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access.errors import DomainError
+from compliance import selectors, services
+from compliance.engine import can_contact
+from compliance.forms import ContactCheckForm, OverrideDecisionForm, OverrideRequestForm
+from compliance.rules import value_display
+from portfolio.selectors import debtor_get_for_user
+
+
+@login_required
+@permission_required("compliance.view_rulepack", raise_exception=True)
+def pack_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    packs = [(pack, selectors.rule_pack_version_in_force(pack, now))
+             for pack in selectors.rule_pack_list()]
+    return render(request, "compliance/pack_list.html", {"packs": packs, "now": now})
+
+
+@login_required
+@permission_required("compliance.view_rulepack", raise_exception=True)
+def pack_detail(request: HttpRequest, code: str) -> HttpResponse:
+    pack = selectors.rule_pack_get(code=code)
+    in_force = selectors.rule_pack_version_in_force(pack, timezone.now())
+    versions = [(version, [(rule, value_display(rule.parameter, rule.value))
+                           for rule in version.rules.all()])
+                for version in pack.versions.all()]
+    return render(request, "compliance/pack_detail.html",
+                  {"pack": pack, "in_force": in_force, "versions": versions})
+
+
+def _check_context(request: HttpRequest, debtor, form, decision=None) -> dict:
+    return {
+        "debtor": debtor, "form": form, "decision": decision,
+        "override_form": OverrideRequestForm(),
+        "destinations": [p.value for p in debtor.contact_points.all()],
+        "decisions": selectors.contact_decision_list(user=request.user, debtor=debtor)[:20],
+        "overrides": selectors.contact_override_list(user=request.user, debtor=debtor)[:20],
+    }
+
+
+@login_required
+@permission_required("compliance.view_contactdecision", raise_exception=True)
+def debtor_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form and the debtor's decision history. POST: decide now, store the decision
+    with the agent as actor, show it (an htmx request gets only the decision partial)."""
+    debtor = debtor_get_for_user(user=request.user, pk=pk)
+    destinations = [p.value for p in debtor.contact_points.all()]
+    if request.method != "POST":
+        form = ContactCheckForm(destinations=destinations, initial={
+            "channel": "call", "destination": destinations[0] if destinations else ""})
+        return render(request, "compliance/debtor_check.html",
+                      _check_context(request, debtor, form))
+    if not request.user.has_perm("compliance.add_contactattempt"):
+        return HttpResponse(status=403)
+    form = ContactCheckForm(request.POST, destinations=destinations)
+    decision = None
+    if form.is_valid():
+        decision = can_contact(debtor, form.cleaned_data["channel"],
+                               form.cleaned_data["destination"], timezone.now(),
+                               actor=request.user, purpose="manual_dial")
+    template = ("compliance/debtor_check.html#decision" if request.htmx
+                else "compliance/debtor_check.html")
+    return render(request, template, _check_context(request, debtor, form, decision))
+
+
+@login_required
+@require_POST
+@permission_required("compliance.add_contactoverride", raise_exception=True)
+def override_request(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = selectors.contact_decision_get_for_user(user=request.user, pk=pk)
+    form = OverrideRequestForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(_("An override needs a reason."), code="reason_required")
+        services.contact_override_request(decision=decision, requested_by=request.user,
+                                          reason=form.cleaned_data["reason"])
+        messages.success(request, _("Override requested; a team leader must approve it."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("compliance:debtor_check", pk=decision.debtor_id)
+
+
+def _override_decide(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
+    override = selectors.contact_override_get_for_user(user=request.user, pk=pk)
+    form = OverrideDecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    action = services.contact_override_approve if approve else services.contact_override_reject
+    try:
+        action(override=override, approver=request.user, note=note)
+        messages.success(request, _("Override approved.") if approve
+                         else _("Override rejected."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("compliance:debtor_check", pk=override.debtor_id)
+
+
+@login_required
+@require_POST
+@permission_required("compliance.approve_contactoverride", raise_exception=True)
+def override_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _override_decide(request, pk, approve=True)
+
+
+@login_required
+@require_POST
+@permission_required("compliance.approve_contactoverride", raise_exception=True)
+def override_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _override_decide(request, pk, approve=False)
+
+
