@@ -28,6 +28,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -57,9 +58,6 @@ from scoring.models import DebtorScore, ScoringModel
 logger = logging.getLogger(__name__)
 
 PAYABLE = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
-# Debtors per transaction. 2,000 debtors (~3 invoices each) commit in well under a second on
-# PostgreSQL, so a killed worker loses at most that much work and locks stay short.
-CHUNK_DEBTORS = 2000
 # Probability used for debtors no model has scored yet: neither first nor last in the queue.
 UNSCORED_PROBABILITY = Decimal("0.5")
 # Working hours in which planned slots are laid out (client's reporting time zone); the contact
@@ -231,9 +229,13 @@ def _chunk_bounds(policy: CaringPolicy, run_date: dt.date) -> list[tuple[int, in
         .values_list("debtor_id", flat=True).distinct()
     )
     ids = sorted(new | waiting)
+    # Debtors per transaction (settings.CARING_PLAN_CHUNK_DEBTORS, default 2,000): a chunk
+    # commits in well under a second on PostgreSQL, so a killed worker loses at most that
+    # much work and row locks stay short.
+    size = settings.CARING_PLAN_CHUNK_DEBTORS
     bounds = []
-    for start in range(0, len(ids), CHUNK_DEBTORS):
-        piece = ids[start:start + CHUNK_DEBTORS]
+    for start in range(0, len(ids), size):
+        piece = ids[start:start + size]
         bounds.append((piece[0], piece[-1] + 1))
     return bounds
 

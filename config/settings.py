@@ -221,6 +221,9 @@ CELERY_BEAT_SCHEDULE = {
     "caring-sweep": {"task": "caring.sweep_task", "schedule": 900.0},
 }
 
+# Caring planner: debtors per transaction (see caring/planning.py for the measured cost).
+CARING_PLAN_CHUNK_DEBTORS = env_int("CARING_PLAN_CHUNK_DEBTORS", default=2000, minimum=1)
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
