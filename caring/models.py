@@ -208,6 +208,8 @@ class CourtesyCallInvoice(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
     call = models.ForeignKey(CourtesyCall, on_delete=models.CASCADE, related_name="links")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    # The planning day that linked the invoice: the planner re-prices only calls linked today.
+    linked_on = models.DateField()
 
     class Meta:
         constraints = [

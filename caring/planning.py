@@ -32,7 +32,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
-    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -40,11 +39,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from access.models import Membership
@@ -143,17 +140,18 @@ def _assign(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int, now: dt.d
         eligible_invoices(policy, run_date)
         .filter(debtor_id__gte=lo, debtor_id__lt=hi)
         .exclude(Exists(CaringAssignment.objects.filter(invoice_id=OuterRef("pk"))))
-        .order_by().values("id").query.sql_with_params()
+        .order_by().values("id", "client_id", "debtor_id").query.sql_with_params()
     )
     threshold = int(policy.control_share * 10000)
-    bucket = (f"(((i.id + %s) * {_HASH_MULTIPLIER}) %% {_HASH_MODULUS}) * 10000 "
+    bucket = (f"(((e.id + %s) * {_HASH_MULTIPLIER}) %% {_HASH_MODULUS}) * 10000 "
               f"/ {_HASH_MODULUS}")
     # Only constants and Django's own compiled SQL are interpolated; values are parameters.
     sql = (
         "INSERT INTO caring_caringassignment (client_id, policy_id, invoice_id, debtor_id, "  # noqa: S608
         "window_date, bucket, in_control, created_at) "
-        f"SELECT i.client_id, %s, i.id, i.debtor_id, %s, {bucket}, ({bucket}) < %s, %s "
-        f"FROM portfolio_invoice i WHERE i.id IN ({ids_sql}) "
+        f"SELECT e.client_id, %s, e.id, e.debtor_id, %s, {bucket}, ({bucket}) < %s, %s "
+        # "WHERE true": SQLite needs it to read ON CONFLICT as the upsert clause, not a join.
+        f"FROM ({ids_sql}) e WHERE true "
         "ON CONFLICT (invoice_id) DO NOTHING"
     )
     return _execute(sql, [policy.pk, run_date, policy.seed, policy.seed, threshold, now,
@@ -161,14 +159,21 @@ def _assign(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int, now: dt.d
 
 
 # Called assignments still waiting for a call: payable, not yet due, not linked to any call.
+# (A debtor flagged do-not-call after assignment is caught by calls_cancel_settled.)
+# Driven from the invoice side (client, due date in the window: the partial index
+# portfolio_invoice_open_due) so the cost follows the window, not the policy's whole history.
 _WAITING = (
-    "FROM caring_caringassignment a JOIN portfolio_invoice i ON i.id = a.invoice_id "
-    "JOIN portfolio_debtor d ON d.id = a.debtor_id "
-    "WHERE a.policy_id = %s AND a.in_control = %s AND a.debtor_id >= %s AND a.debtor_id < %s "
-    "AND i.status IN ('open', 'partially_paid') AND i.due_date > %s "
-    "AND d.do_not_call = %s AND d.deceased = %s "
-    "AND NOT EXISTS (SELECT 1 FROM caring_courtesycallinvoice l WHERE l.invoice_id = a.invoice_id) "
+    "FROM portfolio_invoice i JOIN caring_caringassignment a ON a.invoice_id = i.id "
+    "WHERE i.client_id = %s AND i.due_date > %s AND i.due_date <= %s "
+    "AND i.status IN ('open', 'partially_paid') "
+    "AND a.policy_id = %s AND a.in_control = %s AND a.debtor_id >= %s AND a.debtor_id < %s "
+    "AND NOT EXISTS (SELECT 1 FROM caring_courtesycallinvoice l WHERE l.invoice_id = i.id) "
 )
+
+
+def _waiting_params(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> list[object]:
+    end = window_end(run_date, policy.days_before_due, policy.client.country)
+    return [policy.client_id, run_date, end, policy.pk, False, lo, hi]
 
 
 def _calls(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int, now: dt.datetime) -> int:
@@ -185,36 +190,54 @@ def _calls(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int, now: dt.da
         "GROUP BY a.client_id, a.policy_id, a.debtor_id "
         "ON CONFLICT (debtor_id, window_date) DO NOTHING"
     )
-    return _execute(sql, [run_date, now, now, policy.pk, False, lo, hi, run_date, False, False])
+    return _execute(sql, [run_date, now, now, *_waiting_params(policy, run_date, lo, hi)])
 
 
 def _link(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> int:
     sql = (
-        "INSERT INTO caring_courtesycallinvoice (client_id, call_id, invoice_id) "
-        "SELECT a.client_id, c.id, a.invoice_id "
+        "INSERT INTO caring_courtesycallinvoice (client_id, call_id, invoice_id, linked_on) "
+        "SELECT a.client_id, c.id, a.invoice_id, %s "
         + _WAITING.replace(
             "WHERE", "JOIN caring_courtesycall c ON c.debtor_id = a.debtor_id "
             "AND c.status = 'planned' WHERE", 1)
         + "ON CONFLICT (invoice_id) DO NOTHING"
     )
-    return _execute(sql, [policy.pk, False, lo, hi, run_date, False, False])
+    return _execute(sql, [run_date, *_waiting_params(policy, run_date, lo, hi)])
 
 
-def calls_price(calls: QuerySet[CourtesyCall]) -> int:
-    """Amount (open balance of the linked invoices still payable) and priority of the calls."""
-    open_amount = Subquery(
-        Invoice.objects.filter(courtesy_calls=OuterRef("pk"), status__in=PAYABLE)
-        .order_by().values("courtesy_calls").annotate(total=Sum("open_balance")).values("total")
+# The debtor's latest score with the preference of scoring.selectors.debtor_scores_latest
+# (segment champion, then all-debtor champion, then any model; newest first): a correlated
+# subquery per call that reads a handful of rows through scoring_score_debtor_latest.
+_LATEST_PROBABILITY = (
+    "(SELECT s.probability FROM scoring_debtorscore s "
+    " JOIN scoring_scoringmodel m ON m.id = s.model_id "
+    " JOIN portfolio_debtor d ON d.id = s.debtor_id "
+    " WHERE s.debtor_id = caring_courtesycall.debtor_id ORDER BY"
+    " CASE WHEN m.status = 'champion' AND m.segment = d.kind THEN 2"
+    "      WHEN m.status = 'champion' AND m.segment = 'all' THEN 1 ELSE 0 END DESC,"
+    " s.as_of DESC, s.id DESC LIMIT 1)"
+)
+
+
+def calls_price(*, policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> int:
+    """Amount (open balance of the linked payable invoices), first due date and priority
+    (amount x risk probability) of the planned calls that gained invoices this run: one
+    UPDATE … FROM over aggregates, no per-call subquery."""
+    sql = (
+        "UPDATE caring_courtesycall SET amount = s.amount, first_due_date = s.first_due, "  # noqa: S608
+        f"priority = s.amount * COALESCE({_LATEST_PROBABILITY}, {UNSCORED_PROBABILITY}) "
+        "FROM (SELECT l.call_id, SUM(i.open_balance) AS amount, "
+        "      MIN(i.due_date) AS first_due "
+        "      FROM caring_courtesycall c JOIN caring_courtesycallinvoice l ON l.call_id = c.id "
+        "      JOIN portfolio_invoice i ON i.id = l.invoice_id "
+        "      WHERE c.policy_id = %s AND c.status = 'planned' AND c.debtor_id >= %s "
+        "      AND c.debtor_id < %s AND i.status IN ('open', 'partially_paid') "
+        "      AND EXISTS (SELECT 1 FROM caring_courtesycallinvoice n WHERE n.call_id = c.id "
+        "                  AND n.linked_on = %s) "
+        "      GROUP BY l.call_id) s "
+        "WHERE caring_courtesycall.id = s.call_id"
     )
-    first_due = Subquery(
-        Invoice.objects.filter(courtesy_calls=OuterRef("pk"), status__in=PAYABLE)
-        .order_by("due_date").values("due_date")[:1]
-    )
-    calls.update(amount=Coalesce(open_amount, Value(Decimal("0"))),
-                 first_due_date=Coalesce(first_due, F("first_due_date")))
-    return calls.update(priority=F("amount") * Coalesce(
-        score_subquery("probability"), Value(UNSCORED_PROBABILITY),
-        output_field=DecimalField(max_digits=6, decimal_places=5)))
+    return _execute(sql, [policy.pk, lo, hi, run_date])
 
 
 def _chunk_bounds(policy: CaringPolicy, run_date: dt.date) -> list[tuple[int, int]]:
@@ -249,9 +272,7 @@ def policy_plan_chunk(*, policy: CaringPolicy, run_date: dt.date, lo: int, hi: i
         result.assigned += _assign(policy, run_date, lo, hi, now)
         result.calls += _calls(policy, run_date, lo, hi, now)
         result.linked += _link(policy, run_date, lo, hi)
-        calls_price(CourtesyCall.objects.filter(
-            policy=policy, status=CourtesyCall.Status.PLANNED, debtor_id__gte=lo,
-            debtor_id__lt=hi))
+        calls_price(policy=policy, run_date=run_date, lo=lo, hi=hi)
     result.chunks += 1
     return result
 

@@ -29,7 +29,8 @@ def _call_with_invoices(client, count: int = 2, **kwargs) -> CourtesyCall:
                                scheduled_at=timezone.now() - dt.timedelta(minutes=5), **kwargs)
     for _ in range(count):
         invoice = InvoiceFactory(debtor=debtor, due_date=dt.date(2026, 3, 9))
-        CourtesyCallInvoice.objects.create(client=client, call=call, invoice=invoice)
+        CourtesyCallInvoice.objects.create(client=client, call=call, invoice=invoice,
+                                           linked_on=call.window_date)
     return call
 
 

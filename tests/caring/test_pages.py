@@ -36,7 +36,8 @@ def _due_call(client, policy=None, **kwargs) -> CourtesyCall:
     call = CourtesyCallFactory(debtor=debtor, policy=policy,
                                scheduled_at=timezone.now() - dt.timedelta(minutes=1), **kwargs)
     invoice = InvoiceFactory(debtor=debtor, due_date=dt.date(2026, 3, 9))
-    CourtesyCallInvoice.objects.create(client=client, call=call, invoice=invoice)
+    CourtesyCallInvoice.objects.create(client=client, call=call, invoice=invoice,
+                                           linked_on=call.window_date)
     return call
 
 
