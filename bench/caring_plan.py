@@ -73,7 +73,7 @@ def _populate(invoices: int) -> int:
             "SELECT %s, 'B' || g, CASE WHEN g %% 3 = 0 THEN 'consumer' ELSE 'business' END, "
             "'Debtor ' || g, '', '', '', '', '', '', '', 'IT', 'Europe/Rome', 'it', 0, "
             "g %% 200 = 0, CASE WHEN g %% 200 = 0 THEN now() END, false, false, now(), now() "
-            "FROM generate_series(1, %s) g", [client.pk, debtors])
+            "FROM generate_series(1::bigint, %s) g", [client.pk, debtors])
         cursor.execute(
             "INSERT INTO portfolio_contactpoint (client_id, debtor_id, channel, value, label, "
             "timezones, source, confirmed, created_at) "
@@ -89,8 +89,8 @@ def _populate(invoices: int) -> int:
             "CASE WHEN g %% 50 = 0 THEN 0 ELSE a END, "
             "CASE WHEN g %% 50 = 0 THEN 'paid' WHEN g %% 100 = 1 THEN 'disputed' ELSE 'open' END,"
             " now(), now() "
-            "FROM (SELECT g, %s::date + (g %% 120) AS d, (50 + (g * 7919) %% 5000)::numeric AS a "
-            "      FROM generate_series(1, %s) g) s",
+            "FROM (SELECT g, %s::date + (g %% 120)::int AS d, (50 + (g * 7919) %% 5000)::numeric AS a "
+            "      FROM generate_series(1::bigint, %s) g) s",
             [client.pk, base, debtors, first_due, invoices])
         model = ScoringModel.objects.create(
             client=client, kind="scorecard", version=1, status="champion",

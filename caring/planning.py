@@ -143,8 +143,9 @@ def _assign(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int, now: dt.d
         .order_by().values("id", "client_id", "debtor_id").query.sql_with_params()
     )
     threshold = int(policy.control_share * 10000)
-    bucket = (f"(((e.id + %s) * {_HASH_MULTIPLIER}) %% {_HASH_MODULUS}) * 10000 "
-              f"/ {_HASH_MODULUS}")
+    # (id + seed) is first reduced mod 2^31 so the product stays inside a signed 64-bit integer.
+    bucket = (f"((((e.id + %s) %% 2147483648) * {_HASH_MULTIPLIER}) %% {_HASH_MODULUS}) "
+              f"* 10000 / {_HASH_MODULUS}")
     # Only constants and Django's own compiled SQL are interpolated; values are parameters.
     sql = (
         "INSERT INTO caring_caringassignment (client_id, policy_id, invoice_id, debtor_id, "  # noqa: S608
