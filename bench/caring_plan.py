@@ -89,7 +89,8 @@ def _populate(invoices: int) -> int:
             "CASE WHEN g %% 50 = 0 THEN 0 ELSE a END, "
             "CASE WHEN g %% 50 = 0 THEN 'paid' WHEN g %% 100 = 1 THEN 'disputed' ELSE 'open' END,"
             " now(), now() "
-            "FROM (SELECT g, %s::date + (g %% 120)::int AS d, (50 + (g * 7919) %% 5000)::numeric AS a "
+            "FROM (SELECT g, %s::date + (g %% 120)::int AS d, "
+            "      (50 + (g * 7919) %% 5000)::numeric AS a "
             "      FROM generate_series(1::bigint, %s) g) s",
             [client.pk, base, debtors, first_due, invoices])
         model = ScoringModel.objects.create(
@@ -105,7 +106,11 @@ def _populate(invoices: int) -> int:
             "FROM (SELECT id, ((id * 37) %% 1000) / 1000.0 AS p FROM portfolio_debtor "
             "      WHERE client_id = %s AND id %% 5 <> 0) s",
             [client.pk, model.pk, RUN_DATE - dt.timedelta(days=3), client.pk])
-        cursor.execute("ANALYZE")
+        # Statistics for the generated ledger; the caring tables are left as a fresh install
+        # has them (never analyzed, so PostgreSQL sizes them from their pages as they grow).
+        for table in ("portfolio_debtor", "portfolio_contactpoint", "portfolio_invoice",
+                      "scoring_debtorscore"):
+            cursor.execute(f"ANALYZE {table}")
     CaringPolicy.objects.create(client=client, days_before_due=5,
                                 control_share="0.100", seed=4242, calls_per_agent_hour=12)
     return client.pk
