@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers
 from rest_framework.routers import DefaultRouter
@@ -18,10 +19,20 @@ class ContactDecisionSerializer(serializers.ModelSerializer):
                   "pack_version", "actor", "purpose", "created_at"]
 
 
+class ContactDecisionFilter(django_filters.FilterSet):
+    # A plain number, not a choice validated against every debtor: an unknown or another
+    # client's id must give the same empty page, never a 400 that confirms it exists.
+    debtor = django_filters.NumberFilter(field_name="debtor_id")
+
+    class Meta:
+        model = ContactDecision
+        fields = ["debtor", "channel", "allowed", "pack_code"]
+
+
 class ContactDecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                              TenantScopedViewSet):
     serializer_class = ContactDecisionSerializer
-    filterset_fields = ["debtor", "channel", "allowed", "pack_code"]
+    filterset_class = ContactDecisionFilter
 
     def get_unscoped_queryset(self) -> QuerySet[ContactDecision]:
         return ContactDecision.objects.order_by("id")

@@ -11,7 +11,9 @@ below is pure: facts and a time in, a `Decision` out. Layers, first deny wins:
    concerned, insolvency, UK Breathing Space, deceased, open complaint, vulnerability,
    do-not-call (calls only);
 2. the debtor's own restrictions (`debtor.*`): inconvenient times and places, channel opt-outs
-   (a text keyword is one: compliance.services.sms_inbound_opt_out), preferred channel;
+   (a text keyword is one: compliance.services.sms_inbound_opt_out), preferred channel; and
+   no written message to a contact point not yet confirmed (`contact.unconfirmed_destination`,
+   SPEC §6);
 3. the jurisdiction pack by country and US state (`<pack>.<parameter>`, e.g.
    `US.connected_calls_per_7_days`, `US-MA.connected_calls_per_7_days`): call window in every
    candidate zone (intersection), Sundays and public holidays, stop 10 minutes before the
@@ -79,6 +81,7 @@ class PointFact:
     value: str
     label: str
     timezones: tuple[str, ...]
+    confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ class _Context:
     zones: tuple[str, ...]
     primary: str
     label: str
+    confirmed: bool
     invoice_ids: frozenset[int] | None
     debt_ref: str
     is_holiday: Any
@@ -169,12 +173,15 @@ def _context(facts: DebtorFacts, channel: str, destination: str,
     if is_phone:
         zones += list(point.timezones if point is not None and point.timezones
                       else windows.phone_zones(destination))
+    zones = [name for name in zones if name and windows.known_zone(name)]
     if not zones:
+        # Last resort for a country the tz database does not list: the default pack's zone.
         zones = list(windows.country_zones(facts.country, facts.region)) or ["Europe/Rome"]
     unique = tuple(dict.fromkeys(zones))
     return _Context(
         channel=channel, destination=destination, media=frozenset(media), zones=unique,
         primary=unique[0], label=(point.label if point else "").strip().lower(),
+        confirmed=point.confirmed if point is not None else True,
         invoice_ids=frozenset(invoice_ids) if invoice_ids is not None else None,
         debt_ref=debt_ref, is_holiday=windows.holiday_check(facts.country, facts.region),
     )
@@ -252,6 +259,16 @@ def _holds(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
 
 
 # ---- layer 2: the debtor's own restrictions -----------------------------------------------
+
+def _unconfirmed_destination(ctx: _Context) -> Denial | None:
+    """SPEC §6: a contact point found outside the client's file is confirmed (by a call)
+    before any written message goes to it."""
+    if ctx.confirmed or ctx.channel == Channel.CALL:
+        return None
+    return Denial(2, ["contact.unconfirmed_destination"],
+                  "Not to this address: it was found outside the client's file and is not "
+                  "confirmed yet.", None, True)
+
 
 def _restrictions(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
     local = _local(at, ctx)
@@ -343,7 +360,10 @@ def _window(rules: RuleSet, ctx: _Context, at: dt.datetime) -> Denial | None:
         else:
             continue
         next_at = windows.next_window_start(rules, ctx.zones, ctx.primary, at, ctx.is_holiday)
-        floor = any(rules.values[p].rule_id in ids and rules.is_floor(p) for p in rules.values)
+        floor = any(rules.is_floor(p) for p in (Param.CALL_WINDOW, Param.CALLS_ON_SUNDAYS,
+                                                Param.CALLS_ON_PUBLIC_HOLIDAYS,
+                                                Param.STOP_BEFORE_END_MINUTES)
+                    if rules.rule_id(p) in ids)
         if next_at is None and len(ctx.zones) > 1:
             reason += " The windows of the debtor's time zones never overlap."
         return Denial(3, ids, reason, next_at, floor)
@@ -352,7 +372,7 @@ def _window(rules: RuleSet, ctx: _Context, at: dt.datetime) -> Denial | None:
 
 def _frequency(facts: DebtorFacts, rules: RuleSet, ctx: _Context,
                at: dt.datetime) -> Denial | None:
-    if ctx.channel not in rules[Param.FREQUENCY_CHANNELS]:
+    if ctx.channel not in rules[Param.FREQUENCY_CHANNELS] or not facts.attempts:
         return None
     today = _local(at, ctx).date()
     consents = _consents(facts)
@@ -421,7 +441,7 @@ def _jurisdiction(facts: DebtorFacts, rules: RuleSet, ctx: _Context,
 
 def _pacing(facts: DebtorFacts, rules: RuleSet, ctx: _Context, at: dt.datetime) -> Denial | None:
     channels = rules[Param.FREQUENCY_CHANNELS]
-    if ctx.channel not in channels:
+    if ctx.channel not in channels or not facts.attempts:
         return None
     today = _local(at, ctx).date()
     paced = [a for a in facts.attempts if a.started_at <= at and a.channel in channels]
@@ -445,7 +465,8 @@ def _pacing(facts: DebtorFacts, rules: RuleSet, ctx: _Context, at: dt.datetime) 
 
 
 def _first_denial(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
-    denial = _holds(facts, ctx, at) or _restrictions(facts, ctx, at)
+    denial = (_holds(facts, ctx, at) or _unconfirmed_destination(ctx)
+              or _restrictions(facts, ctx, at))
     if denial:
         return denial
     denial = _jurisdiction(facts, facts.pack_rules, ctx, at)
@@ -493,10 +514,13 @@ def decide(facts: DebtorFacts, channel: str, destination: str, at: dt.datetime, 
 
 
 def permitted_window(facts: DebtorFacts, channel: str, destination: str,
-                     day: dt.date) -> tuple[str, list[windows.Interval]]:
+                     day: dt.date | dt.datetime) -> tuple[str, list[windows.Interval]]:
     """The primary zone and the day's permitted intervals (window intersection, without the
-    dialling cut-off), for the manual-dial page and tests."""
+    dialling cut-off), for the manual-dial page and tests. Given a time, the day is its local
+    date in the primary zone."""
     ctx = _context(facts, channel, destination, None, "")
+    if isinstance(day, dt.datetime):
+        day = _local(day, ctx).date()
     return ctx.primary, windows.day_intervals(facts.rules, ctx.zones, ctx.primary, day,
                                               ctx.is_holiday)
 

@@ -286,12 +286,19 @@ class RuleSet:
 
     # Typed accessors for the engine, parsed once per RuleSet.
     def window(self, weekday: int) -> tuple[dt.time, dt.time] | None:
-        if weekday == 6 and not self[Param.CALLS_ON_SUNDAYS]:
-            return None
-        hours = self[Param.CALL_WINDOW].get(WEEKDAYS[weekday])
-        if not hours:
-            return None
-        return _hhmm(hours[0]), _hhmm(hours[1])
+        """The day's (opens, closes), parsed once per RuleSet: the batch asks thousands of
+        times."""
+        parsed = self.__dict__.get("_windows")
+        if parsed is None:
+            parsed = []
+            for day, name in enumerate(WEEKDAYS):
+                hours = self[Param.CALL_WINDOW].get(name)
+                if not hours or (day == 6 and not self[Param.CALLS_ON_SUNDAYS]):
+                    parsed.append(None)
+                else:
+                    parsed.append((_hhmm(hours[0]), _hhmm(hours[1])))
+            self.__dict__["_windows"] = parsed
+        return parsed[weekday]
 
 
 def value_display(parameter: str, value: Any) -> str:

@@ -174,6 +174,27 @@ def sms_inbound_opt_out(*, debtor: Debtor, body: str, received_at: dt.datetime,
                            at=received_at)
 
 
+def sms_inbound_record(*, client: Client, from_number: str, body: str,
+                       received_at: dt.datetime) -> list[ContactRestriction]:
+    """An inbound text to a client's sender: every debtor of that client with this number on
+    file is opted out of texts when the message is an opt-out keyword."""
+    from portfolio.contact_data import phone_normalise
+
+    try:
+        number, _zones = phone_normalise(from_number, default_country=client.country)
+    except DomainError:
+        return []
+    debtors = Debtor.objects.filter(client=client, contact_points__channel="phone",
+                                    contact_points__value=number).distinct()
+    restrictions = []
+    for debtor in debtors:
+        restriction = sms_inbound_opt_out(debtor=debtor, body=body, received_at=received_at,
+                                          from_number=number)
+        if restriction is not None:
+            restrictions.append(restriction)
+    return restrictions
+
+
 def _current_rules(pack: RulePack, at: dt.datetime) -> dict[str, PackRule]:
     version = pack.versions.filter(effective_from__lte=at).order_by("-effective_from").first()
     return {rule.parameter: rule for rule in version.rules.all()} if version else {}

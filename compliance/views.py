@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
-from compliance import selectors, services
-from compliance.engine import can_contact
+from compliance import selectors, services, windows
+from compliance.engine import can_contact, permitted_window
 from compliance.forms import ContactCheckForm, OverrideDecisionForm, OverrideRequestForm
-from compliance.rules import value_display
+from compliance.loader import facts_load
+from compliance.rules import Param, value_display
 from portfolio.selectors import debtor_get_for_user
 
 
@@ -66,13 +67,28 @@ def debtor_check(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(status=403)
     form = ContactCheckForm(request.POST, destinations=destinations)
     decision = None
+    context = {}
     if form.is_valid():
-        decision = can_contact(debtor, form.cleaned_data["channel"],
-                               form.cleaned_data["destination"], timezone.now(),
-                               actor=request.user, purpose="manual_dial")
+        channel, destination = form.cleaned_data["channel"], form.cleaned_data["destination"]
+        now = timezone.now()
+        decision = can_contact(debtor, channel, destination, now, actor=request.user,
+                               purpose="manual_dial")
+        context = _window_context(debtor, channel, destination, now)
     template = ("compliance/debtor_check.html#decision" if request.htmx
                 else "compliance/debtor_check.html")
-    return render(request, template, _check_context(request, debtor, form, decision))
+    return render(request, template,
+                  {**_check_context(request, debtor, form, decision), **context})
+
+
+def _window_context(debtor, channel: str, destination: str, now) -> dict:
+    """Today's permitted window in the debtor's local time, for the agent to see."""
+    facts = facts_load([debtor], at=now)[debtor.pk]
+    zone_name, intervals = permitted_window(facts, channel, destination, now)
+    tz = windows.zone(zone_name)
+    return {"window_zone": zone_name,
+            "window_intervals": [(start.astimezone(tz), end.astimezone(tz))
+                                 for start, end in intervals],
+            "stop_minutes": facts.rules[Param.STOP_BEFORE_END_MINUTES]}
 
 
 @login_required

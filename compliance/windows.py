@@ -10,7 +10,7 @@ import datetime as dt
 import importlib.resources
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import phonenumbers
@@ -26,6 +26,16 @@ HolidayCheck = Callable[[dt.date], bool]
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
+
+
+@lru_cache(maxsize=512)
+def known_zone(name: str) -> bool:
+    """Whether the tz database knows `name`: one bad row must not stop a batch."""
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @lru_cache(maxsize=64)

@@ -110,6 +110,13 @@ def test_a_debtor_with_no_address_and_no_phone_zone_uses_the_countrys():
     assert early.next_permitted_at == local(ROME, *MONDAY, 8, 30)
 
 
+def test_an_unknown_zone_name_on_file_falls_back_to_the_others():
+    debtor, phone = debtor_with_phone(timezone="Mars/Olympus", zones=["Europe/Rome"])
+
+    assert can_contact(debtor, "call", phone, local(ROME, *MONDAY, 10)).allowed
+    assert not can_contact(debtor, "call", phone, local(ROME, *MONDAY, 8)).allowed
+
+
 def test_a_number_in_another_country_narrows_the_window_to_both_zones():
     # An Italian debtor with a British mobile: 08:30 in London is 09:30 in Rome.
     debtor, phone = debtor_with_phone(phone=UK_MOBILE, zones=["Europe/London"])
@@ -361,6 +368,18 @@ def test_it_honours_not_before_ten():
     assert early.next_permitted_at == local(ROME, *MONDAY, 10)
 
 
+def test_it_honours_a_day_the_debtor_finds_inconvenient():
+    debtor, phone = it_debtor()
+    services.restriction_add(debtor=debtor, kind="inconvenient_time", weekdays=["Saturday"],
+                             at=local(ROME, 2026, 9, 1))
+
+    saturday = can_contact(debtor, "call", phone, local(ROME, 2026, 9, 19, 10))
+
+    assert saturday.rule_ids == ["debtor.inconvenient_time"]
+    assert saturday.next_permitted_at == local(ROME, 2026, 9, 21, 8, 30)
+    assert can_contact(debtor, "call", phone, local(ROME, 2026, 9, 18, 10)).allowed
+
+
 def test_it_honours_not_at_work():
     debtor, mobile = it_debtor()
     work = ContactPointFactory(debtor=debtor, value="+390298765432", label="work").value
@@ -395,6 +414,19 @@ def test_every_opt_out_keyword_opts_out(body):
                                         received_at=local(ROME, *MONDAY, 10)) is not None
 
 
+def test_an_inbound_stop_reaches_every_debtor_of_the_client_with_that_number(personas):
+    mine, phone = it_debtor(client=personas.client_a)
+    theirs, same_phone = it_debtor(client=personas.client_b)
+    assert same_phone == phone
+
+    restrictions = services.sms_inbound_record(client=personas.client_a,
+                                               from_number="347 123 4567", body="STOP",
+                                               received_at=local(ROME, *MONDAY, 10))
+
+    assert [r.debtor for r in restrictions] == [mine]
+    assert can_contact(theirs, "sms", phone, local(ROME, *MONDAY, 10)).allowed
+
+
 def test_a_message_that_only_mentions_stop_is_not_an_opt_out():
     debtor, _phone = it_debtor()
 
@@ -411,6 +443,18 @@ def test_a_preferred_channel_excludes_the_others():
     assert can_contact(debtor, "call", phone, local(ROME, *MONDAY, 10)).rule_ids == [
         "debtor.preferred_channel"]
     assert can_contact(debtor, "email", "p@example.invalid", local(ROME, *MONDAY, 10)).allowed
+
+
+def test_no_text_goes_to_a_number_found_outside_the_clients_file_until_confirmed():
+    debtor, _phone = it_debtor()
+    found = ContactPointFactory(debtor=debtor, value="+393339999999", source="found",
+                                confirmed=False).value
+
+    text = can_contact(debtor, "sms", found, local(ROME, *MONDAY, 10))
+
+    assert text.rule_ids == ["contact.unconfirmed_destination"]
+    assert not text.overridable
+    assert can_contact(debtor, "call", found, local(ROME, *MONDAY, 10)).allowed
 
 
 # ---- client rules and pack versions --------------------------------------------------------

@@ -47,6 +47,7 @@ def test_an_agent_sees_the_decision_before_dialling(client, personas):
     body = checked.content.decode()
     assert 'data-testid="decision"' in body and "<html" not in body
     assert "Rule pack" in body and "IT v1" in body
+    assert "Today's window (Europe/Rome)" in body
     assert debtor.contact_decisions.get().actor == personas.agent
 
 
@@ -101,6 +102,14 @@ def test_an_outsider_of_client_b_gets_nothing_for_client_as_debtor(client, perso
     assert listing.status_code == 200
     assert listing.json()["results"] == []
     assert detail.status_code == 404
+
+
+def test_an_unknown_debtor_id_looks_the_same_as_another_clients(client, personas):
+    client.force_login(personas.viewer_b)
+
+    response = client.get("/api/v1/contact-decisions/", {"debtor": 987654})
+
+    assert (response.status_code, response.json()["results"]) == (200, [])
 
 
 def test_client_as_viewer_sees_its_own_decisions(client, personas):

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compliance import windows
-from compliance.engine import DebtorFacts, PointFact, decide
+from compliance.engine import AttemptFact, DebtorFacts, PointFact, decide
 from compliance.loader import PackIndex
 from compliance.rules import Param
 
@@ -72,6 +72,45 @@ def test_the_next_permitted_time_is_allowed_and_nothing_earlier_is(packs, countr
     decision = decide(facts, "call", "+10000000000", at)
 
     if not decision.allowed and decision.next_permitted_at is not None:
+        assert decide(facts, "call", "+10000000000", decision.next_permitted_at).allowed
+        just_before = decision.next_permitted_at - dt.timedelta(minutes=1)
+        if just_before >= at:
+            assert not decide(facts, "call", "+10000000000", just_before).allowed
+
+
+RESULTS = ["busy", "not_in_service", "no_answer", "voicemail_left", "answered", "dropped"]
+
+
+@st.composite
+def histories(draw, at: dt.datetime):
+    attempts = []
+    for _ in range(draw(st.integers(min_value=0, max_value=12))):
+        # Days and minutes drawn apart so that histories spread over the week.
+        started = at - dt.timedelta(days=draw(st.integers(min_value=0, max_value=9)),
+                                    minutes=draw(st.integers(min_value=1, max_value=24 * 60)))
+        result = draw(st.sampled_from(RESULTS))
+        conversation = result == "answered" and draw(st.booleans())
+        follow_up = (started + dt.timedelta(hours=draw(st.integers(1, 72)))
+                     if conversation and draw(st.booleans()) else None)
+        consent = started - dt.timedelta(hours=1) if draw(st.integers(0, 9)) == 0 else None
+        destination = draw(st.sampled_from(["+10000000000", "+10000000001"]))
+        attempts.append(AttemptFact("call", destination, started, result, conversation, "",
+                                    consent, follow_up))
+    return sorted(attempts, key=lambda a: a.started_at)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(country=st.sampled_from(sorted(COUNTRIES)), at=instants, data=st.data())
+def test_with_any_history_the_next_permitted_time_is_the_first_allowed_one(packs, country, at,
+                                                                           data):
+    facts = facts_for(packs, country, COUNTRIES[country], [COUNTRIES[country]])
+    facts.attempts = data.draw(histories(at))
+
+    decision = decide(facts, "call", "+10000000000", at)
+
+    if not decision.allowed and decision.next_permitted_at is not None:
+        assert decision.next_permitted_at > at
         assert decide(facts, "call", "+10000000000", decision.next_permitted_at).allowed
         just_before = decision.next_permitted_at - dt.timedelta(minutes=1)
         if just_before >= at:
