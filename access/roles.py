@@ -63,19 +63,25 @@ _VIEW_CARING = {"caring.view_caringpolicy", "caring.view_courtesycall", "caring.
 _WORK_CALLS = {"caring.change_courtesycall", "caring.change_caringtask"}
 _EDIT_CARING_POLICY = {"caring.add_caringpolicy", "caring.change_caringpolicy"}
 
+# Scoring: every staff role and client viewers read scores and the model registry of their
+# clients; credit managers (and administrators, who hold everything) train, promote and run.
+_VIEW_SCORING = {"scoring.view_scoringmodel", "scoring.view_debtorscore"}
+_MANAGE_SCORING = {"scoring.train_scoringmodel", "scoring.promote_scoringmodel",
+                   "scoring.run_scoringmodel"}
+
 # Permissions named per role as "app_label.codename". Permissions of apps that are not
 # installed yet are skipped quietly and picked up by the next migrate.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
     | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
-    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE | _VIEW_CARING | _WORK_CALLS,
+    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE | _VIEW_CARING | _WORK_CALLS | _VIEW_SCORING,
     Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
-    | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE | _VIEW_CARING | _WORK_CALLS,
+    | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE | _VIEW_CARING | _WORK_CALLS | _VIEW_SCORING,
     Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _VIEW_COMPLIANCE | _EDIT_COMPLIANCE_RULES
-    | _VIEW_CARING | _EDIT_CARING_POLICY,
-    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_COMPLIANCE | _VIEW_CARING,
-    Role.CLIENT_VIEWER: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
-    | {"compliance.view_contactdecision"} | _VIEW_CARING,
+    | _VIEW_CARING | _EDIT_CARING_POLICY | _VIEW_SCORING | _MANAGE_SCORING,
+    Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_COMPLIANCE | _VIEW_CARING | _VIEW_SCORING,
+    Role.CLIENT_VIEWER: (_VIEW_PORTFOLIO - {"portfolio.view_importjob"})
+    | {"compliance.view_contactdecision"} | _VIEW_CARING | _VIEW_SCORING,
     Role.ADMINISTRATOR: {"*"},
 }
 

@@ -7,11 +7,13 @@ from rest_framework.routers import DefaultRouter
 from caring import api as caring_api
 from compliance import api as compliance_api
 from portfolio import api as portfolio_api
+from scoring import api as scoring_api
 
 router = DefaultRouter()
 portfolio_api.register(router)
 compliance_api.register(router)
 caring_api.register(router)
+scoring_api.register(router)
 
 api_patterns = [
     *router.urls,

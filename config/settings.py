@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
@@ -170,6 +171,8 @@ MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", default=512 * 1024 * 1024, minimum=1)
+# Trained scoring models (skops files); every worker that scores must see the same folder.
+SCORING_ARTIFACT_DIR = Path(env_str("SCORING_ARTIFACT_DIR", default=str(VAR_DIR / "models")))
 
 # --- Cache (login throttling, health) -------------------------------------------------------
 _cache_url = env_str("CACHE_URL", default="")
@@ -219,6 +222,9 @@ CELERY_BEAT_SCHEDULE = {
     # and cancel calls whose invoices were paid or disputed since, every 15 minutes.
     "caring-plan": {"task": "caring.plan_task", "schedule": 3600.0},
     "caring-sweep": {"task": "caring.sweep_task", "schedule": 900.0},
+    # Nightly risk scores of every client with a champion (or proposed) model.
+    "scoring-nightly": {"task": "scoring.tasks.scoring_nightly_task",
+                        "schedule": crontab(hour=2, minute=30)},
 }
 
 # Caring planner: debtors per transaction (see caring/planning.py for the measured cost).

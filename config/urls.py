@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("portfolio/", include("portfolio.urls")),
     path("caring/", include("caring.urls")),
     path("compliance/", include("compliance.urls")),
+    path("scoring/", include("scoring.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -16,6 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portfolio.models import Client, Debtor
 
+# Population stability index above which the model page warns that the debtors scored today no
+# longer look like those the model was trained on (the usual 0.1 / 0.25 rule of thumb).
+PSI_WARNING = 0.25
+
 
 class ScoringModel(models.Model):
     """One trained model of one client and segment: the registry record of its artifact."""
@@ -71,6 +75,11 @@ class ScoringModel(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("scoring model")
+        permissions = [
+            ("train_scoringmodel", "Can train scoring models"),
+            ("promote_scoringmodel", "Can promote a scoring model to champion"),
+            ("run_scoringmodel", "Can run batch scoring"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "segment"], condition=Q(status="champion"),

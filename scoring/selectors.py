@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
+from access.scoping import AnyUser, object_get_for_user, scope_to_user
 from portfolio.models import Debtor
-from scoring.models import DebtorScore, ScoringModel
+from scoring.models import PSI_WARNING, DebtorScore, ScoringModel
 
 
 def _latest_scores(debtor_ids: Iterable[int]) -> QuerySet[DebtorScore]:
@@ -52,5 +54,39 @@ def debtor_score_latest(*, debtor: Debtor) -> DebtorScore | None:
     return debtor_scores_latest(debtor_ids=[debtor.pk]).get(debtor.pk)
 
 
-def scoring_model_list(*, queryset: QuerySet[ScoringModel]) -> QuerySet[ScoringModel]:
-    return queryset.select_related("client").order_by("client__name", "segment", "-created_at")
+def scoring_model_list_for_user(*, user: AnyUser) -> QuerySet[ScoringModel]:
+    return scope_to_user(ScoringModel.objects.select_related("client"), user).order_by(
+        "client__name", "segment", "-created_at", "-id")
+
+
+def scoring_model_get_for_user(*, user: AnyUser, pk: object) -> ScoringModel:
+    return object_get_for_user(ScoringModel.objects.select_related("client", "promoted_by"),
+                               user, pk=pk)
+
+
+def debtor_get_for_user(*, user: AnyUser, pk: object) -> Debtor:
+    return object_get_for_user(Debtor.objects.select_related("client"), user, pk=pk)
+
+
+@dataclass(frozen=True)
+class StabilityRow:
+    name: str
+    psi: float
+    warning: bool
+
+
+def stability_rows(model: ScoringModel) -> list[StabilityRow]:
+    """The last run's PSI, the score first, then features from least to most stable."""
+    stability = model.stability or {}
+    rows = []
+    if stability.get("score") is not None:
+        rows.append(StabilityRow("score", stability["score"], stability["score"] > PSI_WARNING))
+    features = sorted((stability.get("features") or {}).items(),
+                      key=lambda item: -(item[1] or 0))
+    rows.extend(StabilityRow(name, value, value > PSI_WARNING)
+                for name, value in features if value is not None)
+    return rows
+
+
+def score_history(*, debtor: Debtor, limit: int = 12) -> QuerySet[DebtorScore]:
+    return debtor.scores.select_related("model").order_by("-as_of", "-id")[:limit]

@@ -1,0 +1,267 @@
+"""Debtor features as of a date, computed set-based in SQL, with no look-ahead.
+
+Every feature of a debtor "as of D" reads only invoices issued before D, payments whose value
+date is before D and credit notes issued before D: adding later rows never changes it (a test
+proves this). Three current attributes are the exception, read as they are today because the
+ledger keeps no history of them: the credit limit in force, the other exposure and an invoice's
+disputed status (no dispute date is recorded yet; dated disputes from `recovery` will replace it).
+
+The work is split in two layers:
+
+- **SQL feature blocks** (`FEATURE_BLOCKS`): each is one query returning, for the debtors of
+  one client in a keyset range of ids, a row per debtor of raw aggregates. A new source of
+  evidence is a new block: the collections desk (`recovery`) will add broken promises and
+  contact outcomes as two more blocks (e.g. `promises`: promises made/broken in 6 months;
+  `contacts`: refusals, unreachable attempts), without touching the others.
+- **Pure derivation** (`derive_features`): turns raw aggregates into the model's features
+  (ratios, ages, years). No database, unit-tested.
+
+Protected characteristics (gender, age, nationality, health …) are never features: the
+debtor table does not hold them and a test asserts that no feature name names one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import connection
+
+# (name, categorical, monotone direction of the bad rate as the value grows)
+FEATURES: tuple[tuple[str, bool, str | None], ...] = (
+    ("dbt_avg_3m", False, "increasing"),
+    ("dbt_avg_6m", False, "increasing"),
+    ("dbt_avg_12m", False, "increasing"),
+    ("late_share_12m", False, "increasing"),
+    ("overdue_amount", False, "increasing"),
+    ("overdue_days_max", False, "increasing"),
+    ("exposure_ratio", False, "increasing"),
+    ("tenure_months", False, "decreasing"),
+    ("invoices_12m", False, None),
+    ("disputes_12m", False, "increasing"),
+    ("years_in_business", False, "decreasing"),
+    ("kind", True, None),
+    ("sector", True, None),
+)
+FEATURE_NAMES = tuple(name for name, _categorical, _monotone in FEATURES)
+CATEGORICAL = frozenset(name for name, categorical, _monotone in FEATURES if categorical)
+MONOTONE = {name: monotone for name, _c, monotone in FEATURES if monotone}
+
+LATE_DAYS = 30  # an invoice settled more than 30 days after its due date was paid late
+
+
+# --- SQL dialect ------------------------------------------------------------------------------
+
+class Dialect:
+    """The few date expressions that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, vendor: str) -> None:
+        self.postgres = vendor == "postgresql"
+
+    def date(self, param: str) -> str:
+        return f"CAST(%({param})s AS date)" if self.postgres else f"%({param})s"
+
+    def days(self, later: str, earlier: str) -> str:
+        if self.postgres:
+            return f"({later} - {earlier})"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def plus_days(self, column: str, days: int) -> str:
+        if self.postgres:
+            return f"({column} + {int(days)})"
+        return f"date({column}, '+{int(days)} days')"
+
+    def greatest(self, a: str, b: str) -> str:
+        return f"GREATEST({a}, {b})" if self.postgres else f"MAX({a}, {b})"
+
+
+@dataclass(frozen=True)
+class FeatureBlock:
+    """One SQL query of raw aggregates per debtor; columns are what it returns after debtor_id."""
+
+    name: str
+    columns: tuple[str, ...]
+    sql: Callable[[Dialect], str]
+
+
+def _debtor_sql(d: Dialect) -> str:
+    return """
+        SELECT id, kind, sector, founded_year, credit_limit, other_exposure
+        FROM portfolio_debtor
+        WHERE client_id = %(client)s AND id >= %(lo)s AND id <= %(hi)s
+          AND (%(segment)s = 'all' OR kind = %(segment)s)
+    """
+
+
+def _ledger_sql(d: Dialect) -> str:
+    as_of = d.date("as_of")
+    late = d.days(f"COALESCE(settled_on, {as_of})", "due_date")
+    # Only fixed SQL fragments are interpolated (dialect expressions, constants); every value
+    # is a bound parameter.
+    return f"""
+    WITH alloc AS (
+        -- From the chunk's invoices through the allocation's invoice index: the cost follows
+        -- the chunk, not the whole allocation table.
+        SELECT pa.invoice_id, SUM(pa.amount) AS paid, MAX(p.value_date) AS last_paid
+        FROM portfolio_invoice ai
+        JOIN portfolio_paymentallocation pa ON pa.invoice_id = ai.id
+        JOIN portfolio_payment p ON p.id = pa.payment_id
+        WHERE ai.client_id = %(client)s AND ai.debtor_id >= %(lo)s AND ai.debtor_id <= %(hi)s
+          AND ai.issue_date < {as_of} AND p.value_date < {as_of}
+        GROUP BY pa.invoice_id
+    ), notes AS (
+        SELECT c.invoice_id, SUM(c.amount) AS credited, MAX(c.issue_date) AS last_note,
+               SUM(CASE WHEN c.kind IN ('credit_note', 'adjustment') THEN 1 ELSE 0 END) AS n
+        FROM portfolio_creditnote c
+        JOIN portfolio_invoice ci ON ci.id = c.invoice_id
+        WHERE c.client_id = %(client)s AND ci.debtor_id >= %(lo)s AND ci.debtor_id <= %(hi)s
+          AND c.issue_date < {as_of}
+        GROUP BY c.invoice_id
+    ), inv AS (
+        SELECT i.debtor_id, i.issue_date, i.due_date, i.status,
+               i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0) AS open_amount,
+               CASE WHEN i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0) <= 0
+                    THEN COALESCE({d.greatest("COALESCE(a.last_paid, n.last_note)",
+                                              "COALESCE(n.last_note, a.last_paid)")},
+                                  i.issue_date)
+               END AS settled_on,
+               COALESCE(n.n, 0) AS notes
+        FROM portfolio_invoice i
+        LEFT JOIN alloc a ON a.invoice_id = i.id
+        LEFT JOIN notes n ON n.invoice_id = i.id
+        WHERE i.client_id = %(client)s AND i.debtor_id >= %(lo)s AND i.debtor_id <= %(hi)s
+          AND i.issue_date < {as_of}
+    ), graded AS (
+        SELECT inv.*, CASE WHEN {late} > 0 THEN {late} ELSE 0 END AS late_days FROM inv
+    )
+    SELECT debtor_id,
+        AVG(CASE WHEN due_date >= %(d3)s AND due_date < {as_of} THEN late_days END),
+        AVG(CASE WHEN due_date >= %(d6)s AND due_date < {as_of} THEN late_days END),
+        AVG(CASE WHEN due_date >= %(d12)s AND due_date < {as_of} THEN late_days END),
+        SUM(CASE WHEN due_date >= %(d12)s AND due_date < %(known)s THEN 1 ELSE 0 END),
+        SUM(CASE WHEN due_date >= %(d12)s AND due_date < %(known)s
+                 AND late_days > {LATE_DAYS} THEN 1 ELSE 0 END),
+        SUM(CASE WHEN due_date < {as_of} AND open_amount > 0 THEN open_amount ELSE 0 END),
+        MAX(CASE WHEN due_date < {as_of} AND open_amount > 0
+                 THEN {d.days(as_of, "due_date")} END),
+        SUM(CASE WHEN open_amount > 0 THEN open_amount ELSE 0 END),
+        {d.days(as_of, "MIN(issue_date)")},
+        SUM(CASE WHEN issue_date >= %(d12)s THEN 1 ELSE 0 END),
+        SUM(CASE WHEN issue_date >= %(d12)s THEN notes ELSE 0 END),
+        SUM(CASE WHEN status = 'disputed' AND open_amount > 0 THEN 1 ELSE 0 END)
+    FROM graded
+    GROUP BY debtor_id
+    """  # noqa: S608
+
+
+FEATURE_BLOCKS: tuple[FeatureBlock, ...] = (
+    FeatureBlock("ledger", (
+        "dbt_avg_3m", "dbt_avg_6m", "dbt_avg_12m", "due_count_12m", "late_count_12m",
+        "overdue_amount", "overdue_days_max", "open_amount", "tenure_days", "invoices_12m",
+        "credit_notes_12m", "disputed_open",
+    ), _ledger_sql),
+)
+
+
+def _params(*, client_id: int, lo: int, hi: int, as_of: dt.date, segment: str) -> dict[str, Any]:
+    def back(days: int) -> str:
+        return (as_of - dt.timedelta(days=days)).isoformat()
+
+    return {"client": client_id, "lo": lo, "hi": hi, "as_of": as_of.isoformat(),
+            "segment": segment, "d3": back(91), "d6": back(182), "d12": back(365),
+            "known": back(LATE_DAYS)}
+
+
+def _number(value: Any) -> float:
+    return np.nan if value is None else float(value)
+
+
+def raw_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,
+                 segment: str = "all") -> dict[str, np.ndarray]:
+    """Raw aggregates for the client's debtors with lo <= id <= hi (one query per block).
+
+    Returns columns aligned on `debtor_id`. Debtors without rows in a block get NaN (no
+    history), which both models treat as a value of its own.
+    """
+    dialect = Dialect(connection.vendor)
+    params = _params(client_id=client_id, lo=lo, hi=hi, as_of=as_of, segment=segment)
+    with connection.cursor() as cursor:
+        cursor.execute(_debtor_sql(dialect), params)
+        debtors = cursor.fetchall()
+        raw: dict[str, Any] = {
+            "debtor_id": np.array([r[0] for r in debtors], dtype=np.int64),
+            "kind": np.array([r[1] for r in debtors], dtype=object),
+            "sector": np.array([r[2] or "" for r in debtors], dtype=object),
+            "founded_year": np.array([_number(r[3]) for r in debtors]),
+            "credit_limit": np.array([_number(r[4]) for r in debtors]),
+            "other_exposure": np.array([_number(r[5]) for r in debtors]),
+        }
+        position = {int(debtor_id): i for i, debtor_id in enumerate(raw["debtor_id"])}
+        for block in FEATURE_BLOCKS:
+            columns = {name: np.full(len(debtors), np.nan) for name in block.columns}
+            cursor.execute(block.sql(dialect), params)
+            for row in cursor.fetchall():
+                i = position.get(int(row[0]))
+                if i is None:
+                    continue
+                for name, value in zip(block.columns, row[1:], strict=True):
+                    columns[name][i] = _number(value)
+            raw.update(columns)
+    return raw
+
+
+def derive_features(raw: dict[str, np.ndarray], *, as_of: dt.date) -> dict[str, np.ndarray]:
+    """The model's features from raw aggregates (pure: no database, no clock)."""
+    n = len(raw["debtor_id"])
+    zeros = np.zeros(n)
+
+    def column(name: str) -> np.ndarray:
+        return np.asarray(raw.get(name, np.full(n, np.nan)), dtype=float)
+
+    due = column("due_count_12m")
+    late = column("late_count_12m")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        late_share = np.where(due > 0, late / due, np.nan)
+        exposure = np.nan_to_num(column("open_amount")) + np.nan_to_num(column("other_exposure"))
+        limit = column("credit_limit")
+        exposure_ratio = np.where(limit > 0, exposure / limit,
+                                  np.where(limit == 0, np.where(exposure > 0, 10.0, 0.0),
+                                           np.nan))
+    founded = column("founded_year")
+    years = np.where(np.isnan(founded), np.nan, np.maximum(as_of.year - founded, 0))
+    has_history = ~np.isnan(column("tenure_days"))
+    return {
+        "dbt_avg_3m": column("dbt_avg_3m"),
+        "dbt_avg_6m": column("dbt_avg_6m"),
+        "dbt_avg_12m": column("dbt_avg_12m"),
+        "late_share_12m": late_share,
+        "late_count_12m": np.nan_to_num(late),
+        "due_count_12m": np.nan_to_num(due),
+        "overdue_amount": np.where(has_history, np.nan_to_num(column("overdue_amount")), zeros),
+        "overdue_days_max": np.nan_to_num(column("overdue_days_max")),
+        "exposure_ratio": exposure_ratio,
+        "tenure_months": column("tenure_days") / 30.4375,
+        "invoices_12m": np.nan_to_num(column("invoices_12m")),
+        "disputes_12m": np.nan_to_num(column("credit_notes_12m"))
+        + np.nan_to_num(column("disputed_open")),
+        "years_in_business": years,
+        "kind": np.asarray(raw["kind"], dtype=object),
+        "sector": np.array([s or "" for s in raw["sector"]], dtype=object),
+    }
+
+
+def model_columns(features: dict[str, np.ndarray],
+                  names: Sequence[str] = FEATURE_NAMES) -> dict[str, np.ndarray]:
+    return {name: features[name] for name in names}
+
+
+def debtor_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,
+                    segment: str = "all") -> dict[str, np.ndarray]:
+    """Features (and debtor_id) for a keyset range of one client's debtors, as of a date."""
+    raw = raw_features(client_id=client_id, lo=lo, hi=hi, as_of=as_of, segment=segment)
+    features = derive_features(raw, as_of=as_of)
+    features["debtor_id"] = raw["debtor_id"]
+    return features

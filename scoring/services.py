@@ -1,0 +1,265 @@
+"""Write use cases of scoring: train, promote, plan a run, score a chunk.
+
+Training and scoring run in commands and Celery tasks, never in a web request; the pages and
+the API only enqueue them (or promote, which is a small write).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from threadpoolctl import threadpool_limits
+
+from access.errors import DomainError
+from portfolio.models import Client
+from scoring.artifacts import artifact_load, artifact_save
+from scoring.evaluation import predict_model, psi
+from scoring.features import CATEGORICAL, FEATURE_NAMES, debtor_features
+from scoring.models import DebtorScore, ScoringModel
+from scoring.reasons import reasons_for_rows
+from scoring.scorecard import points_from_probability, scorecard_attribute_points
+from scoring.training import (
+    MIN_BADS,
+    champion_proposal,
+    chunk_ranges,
+    dataset_build,
+    models_fit,
+    snapshot_dates,
+)
+
+# Bands by probability of a bad outcome in the next 90 days (upper bounds, A = lowest risk).
+BAND_LIMITS = (("A", 0.02), ("B", 0.05), ("C", 0.10), ("D", 0.20))
+# Chunks (of CHUNK_SIZE debtors) drawn across the id range for a run's stability check: 10,000
+# debtors give PSI to about 0.01, at a tenth of a 100,000-debtor run's feature cost.
+STABILITY_SAMPLE_CHUNKS = 2
+
+Status = ScoringModel.Status
+
+
+def band_for(probability: float) -> str:
+    for band, limit in BAND_LIMITS:
+        if probability < limit:
+            return band
+    return "E"
+
+
+def _artifact_name(client_id: int, segment: str, kind: str, version: int) -> str:
+    return f"client-{client_id}/{segment}-{kind}-v{version}.skops"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def scoring_model_train(*, client: Client, training_date: dt.date | None = None,
+                        segment: str = ScoringModel.Segment.ALL) -> list[ScoringModel]:
+    """Fit a scorecard and a booster on the client's ledger; register both as challengers.
+
+    The one with the better out-of-time validation (AUC, then Brier when close) is marked as
+    the proposed champion; a credit manager promotes it.
+    """
+    training_date = training_date or timezone.localdate()
+    train_dates, validate_dates = snapshot_dates(training_date)
+    train, y_train = dataset_build(client_id=client.pk, segment=segment, dates=train_dates)
+    validate, y_validate = dataset_build(client_id=client.pk, segment=segment,
+                                         dates=validate_dates)
+    for name, y in (("training", y_train), ("validation", y_validate)):
+        if int(y.sum()) < MIN_BADS or int(len(y) - y.sum()) < MIN_BADS:
+            raise DomainError(
+                f"Not enough history to train: the {name} window has {int(y.sum())} bad and "
+                f"{int(len(y) - y.sum())} good debtors (at least {MIN_BADS} of each needed).",
+                code="not_enough_history")
+    # One thread: training runs in a worker beside others; OpenMP across busy cores is slower.
+    with threadpool_limits(limits=1):
+        fitted = models_fit(train, y_train, validate, y_validate)
+    proposed = champion_proposal(fitted)
+    created = []
+    with transaction.atomic():
+        ScoringModel.objects.filter(client=client, segment=segment, proposed=True).update(
+            proposed=False)
+        for each in fitted:
+            version = (ScoringModel.objects.filter(client=client, segment=segment,
+                                                   kind=each.kind)
+                       .aggregate(v=Max("version"))["v"] or 0) + 1
+            path = _artifact_name(client.pk, segment, each.kind, version)
+            sha256 = artifact_save({"kind": each.kind, "features": list(FEATURE_NAMES),
+                                    "model": each.model}, path)
+            created.append(ScoringModel.objects.create(
+                client=client, segment=segment, kind=each.kind, version=version,
+                train_from=train_dates[0], train_to=train_dates[-1],
+                validate_from=validate_dates[0], validate_to=validate_dates[-1],
+                features=list(FEATURE_NAMES), metrics=_json_safe(each.metrics),
+                calibration=each.calibration, reference=_json_safe(each.reference),
+                proposed=each is proposed, artifact_path=path, artifact_sha256=sha256,
+            ))
+    return created
+
+
+def _may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
+    return bool(user.is_authenticated and user.has_perm(permission))
+
+
+def scoring_model_promote(*, model: ScoringModel,
+                          user: AbstractBaseUser | AnonymousUser) -> ScoringModel:
+    """Make `model` its client and segment's champion; the previous champion retires."""
+    if not _may(user, "scoring.promote_scoringmodel"):
+        raise DomainError("Only a credit manager may promote a model.", code="forbidden")
+    with transaction.atomic():
+        # Lock the client's models of that segment in id order: two promotions at once wait
+        # for each other instead of tripping the one-champion constraint.
+        rows = list(ScoringModel.objects.select_for_update()
+                    .filter(client_id=model.client_id, segment=model.segment).order_by("id"))
+        target = next(row for row in rows if row.pk == model.pk)
+        if target.status == Status.RETIRED:
+            raise DomainError("A retired model cannot be promoted.", code="retired")
+        if target.status == Status.CHAMPION:
+            return target
+        ScoringModel.objects.filter(pk__in=[r.pk for r in rows if r.status == Status.CHAMPION]
+                                    ).update(status=Status.RETIRED)
+        target.status = Status.CHAMPION
+        target.promoted_by = user if user.is_authenticated else None
+        target.promoted_at = timezone.now()
+        target.save(update_fields=["status", "promoted_by", "promoted_at"])
+    return target
+
+
+def models_to_run(*, client_id: int) -> list[ScoringModel]:
+    """The champion of each segment; where a segment has none, its proposed model."""
+    models = list(ScoringModel.objects.filter(client_id=client_id)
+                  .exclude(status=Status.RETIRED).order_by("segment", "-created_at"))
+    chosen: dict[str, ScoringModel] = {}
+    for model in models:
+        if model.status == Status.CHAMPION:
+            chosen[model.segment] = model
+    for model in models:
+        if model.segment not in chosen and model.proposed:
+            chosen[model.segment] = model
+    return list(chosen.values())
+
+
+def _predict(model: ScoringModel, features: dict[str, np.ndarray]
+             ) -> tuple[np.ndarray, dict[str, Any]]:
+    artifact = artifact_load(model.artifact_path, model.artifact_sha256)
+    columns = {n: features[n] for n in artifact["features"]}
+    # Workers are the parallelism of a run: one thread each, no OpenMP oversubscription.
+    with threadpool_limits(limits=1):
+        return predict_model(artifact["model"], columns), artifact
+
+
+def scoring_stability_measure(*, model: ScoringModel, as_of: dt.date) -> dict[str, Any]:
+    """PSI of each feature and of the score, training against a sample of today's debtors.
+
+    The sample is up to STABILITY_SAMPLE_CHUNKS chunks spread across the id range.
+    """
+    ranges = list(chunk_ranges(client_id=model.client_id, segment=model.segment))
+    if not ranges:
+        return {}
+    step = max(1, len(ranges) // STABILITY_SAMPLE_CHUNKS)
+    parts = [debtor_features(client_id=model.client_id, lo=lo, hi=hi, as_of=as_of,
+                             segment=model.segment) for lo, hi in ranges[::step]]
+    features = {n: np.concatenate([p[n] for p in parts]) for n in parts[0]}
+    probability, _artifact = _predict(model, features)
+    reference = model.reference or {}
+    result = {"as_of": as_of.isoformat(), "debtors": len(probability), "features": {}}
+    if "score" in reference:
+        result["score"] = psi(reference["score"], points_from_probability(probability))
+    for name, ref in reference.get("features", {}).items():
+        if name in features:
+            values = features[name].astype(str) if name in CATEGORICAL else features[name]
+            result["features"][name] = psi(ref, values)
+    ScoringModel.objects.filter(pk=model.pk).update(stability=_json_safe(result))
+    return result
+
+
+def scoring_run_plan(*, client: Client, as_of: dt.date) -> list[tuple[int, int, int]]:
+    """The chunks of a batch run, (model id, lo, hi); measures stability on the way."""
+    plan = []
+    for model in models_to_run(client_id=client.pk):
+        scoring_stability_measure(model=model, as_of=as_of)
+        plan.extend((model.pk, lo, hi)
+                    for lo, hi in chunk_ranges(client_id=client.pk, segment=model.segment))
+    return plan
+
+
+def scoring_chunk_score(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date) -> int:
+    """Score the model's debtors with lo <= id <= hi as of a date; returns rows written.
+
+    Safe to run twice: the (model, debtor, as_of) constraint with ignore_conflicts (SQLite)
+    or ON CONFLICT DO NOTHING (PostgreSQL) makes a retried chunk write nothing new.
+    """
+    features = debtor_features(client_id=model.client_id, lo=lo, hi=hi, as_of=as_of,
+                               segment=model.segment)
+    if not len(features["debtor_id"]):
+        return 0
+    probability, artifact = _predict(model, features)
+    probability = np.round(probability, 5)
+    points = np.rint(points_from_probability(probability)).astype(int)
+    card = artifact["model"]["scorecard"]
+    attribute = scorecard_attribute_points(card, {n: features[n] for n in card["features"]})
+    impacts = {n: attribute[n] - card["points"][n]["best"] for n in card["features"]}
+    reasons = reasons_for_rows(impacts, features)
+    bands = [band_for(float(p)) for p in probability]
+    if connection.vendor == "postgresql":
+        return _scores_copy(model=model, as_of=as_of, debtor_ids=features["debtor_id"],
+                            probability=probability, points=points, bands=bands,
+                            reasons=reasons)
+    rows = [
+        DebtorScore(client_id=model.client_id, debtor_id=int(debtor_id), model_id=model.pk,
+                    as_of=as_of, probability=Decimal(f"{p:.5f}"), points=int(pts),
+                    band=band, reasons=_json_safe(why))
+        for debtor_id, p, pts, band, why in zip(features["debtor_id"], probability, points,
+                                                bands, reasons, strict=True)
+    ]
+    before = DebtorScore.objects.filter(model=model, as_of=as_of, debtor_id__gte=lo,
+                                        debtor_id__lte=hi).count()
+    DebtorScore.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    after = DebtorScore.objects.filter(model=model, as_of=as_of, debtor_id__gte=lo,
+                                       debtor_id__lte=hi).count()
+    return after - before
+
+
+def _scores_copy(*, model: ScoringModel, as_of: dt.date, debtor_ids: np.ndarray,
+                 probability: np.ndarray, points: np.ndarray, bands: list[str],
+                 reasons: list[list[dict[str, Any]]]) -> int:
+    """PostgreSQL: COPY the chunk into a temporary table, then one INSERT ... ON CONFLICT DO
+    NOTHING on the (model, debtor, as_of) constraint: the same idempotency as
+    bulk_create(ignore_conflicts=True) without building 5,000 model instances."""
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS scoring_chunk_in (client_id bigint, "
+            "debtor_id bigint, model_id bigint, as_of date, probability numeric(6, 5), "
+            "points integer, band varchar(1), reasons jsonb, created_at timestamptz) "
+            "ON COMMIT DELETE ROWS")
+        # Empty even inside an outer transaction (tests, a caller's atomic block).
+        cursor.execute("TRUNCATE scoring_chunk_in")
+        with cursor.copy(
+            "COPY scoring_chunk_in (client_id, debtor_id, model_id, as_of, probability, points,"
+            " band, reasons, created_at) FROM STDIN"
+        ) as copy:
+            for debtor_id, p, pts, band, why in zip(debtor_ids, probability, points, bands,
+                                                    reasons, strict=True):
+                copy.write_row((model.client_id, int(debtor_id), model.pk, as_of,
+                                f"{p:.5f}", int(pts), band, json.dumps(_json_safe(why)), now))
+        cursor.execute(
+            "INSERT INTO scoring_debtorscore (client_id, debtor_id, model_id, as_of, "
+            "probability, points, band, reasons, created_at) "
+            "SELECT client_id, debtor_id, model_id, as_of, probability, points, band, reasons, "
+            "created_at FROM scoring_chunk_in "
+            "ON CONFLICT ON CONSTRAINT scoring_debtorscore_once DO NOTHING")
+        return cursor.rowcount

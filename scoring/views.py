@@ -1,0 +1,113 @@
+"""Pages of scoring: the model registry, a model's detail, a debtor's score panel.
+
+Training and scoring never run in a request: the buttons enqueue Celery tasks after commit.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access.errors import DomainError
+from access.scoping import access_for, object_get_for_user
+from portfolio.models import Client, Debtor
+from scoring import selectors
+from scoring.reasons import reason_text
+from scoring.services import scoring_model_promote
+from scoring.tasks import scoring_run_task, scoring_train_task
+
+
+def _client_for_user(request: HttpRequest) -> Client:
+    return object_get_for_user(Client.objects.all(), request.user, client_field="pk",
+                               pk=request.POST.get("client"))
+
+
+@login_required
+@permission_required("scoring.view_scoringmodel", raise_exception=True)
+def model_list(request: HttpRequest) -> HttpResponse:
+    models = selectors.scoring_model_list_for_user(user=request.user)
+    client_ids = access_for(request.user).client_ids
+    clients = Client.objects.order_by("name")
+    if client_ids is not None:
+        clients = clients.filter(pk__in=client_ids)
+    return render(request, "scoring/model_list.html", {"models": models, "clients": clients})
+
+
+@login_required
+@permission_required("scoring.view_scoringmodel", raise_exception=True)
+def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    model = selectors.scoring_model_get_for_user(user=request.user, pk=pk)
+    stability = selectors.stability_rows(model)
+    calibration = {
+        "labels": [str(row["bin"]) for row in model.calibration],
+        "predicted": [round(row["predicted"], 4) for row in model.calibration],
+        "observed": [round(row["observed"], 4) for row in model.calibration],
+    }
+    return render(request, "scoring/model_detail.html", {
+        "model": model, "stability": stability,
+        "stability_warning": any(row.warning for row in stability),
+        "calibration": calibration,
+    })
+
+
+@login_required
+@require_POST
+@permission_required("scoring.promote_scoringmodel", raise_exception=True)
+def model_promote(request: HttpRequest, pk: int) -> HttpResponse:
+    model = selectors.scoring_model_get_for_user(user=request.user, pk=pk)
+    try:
+        scoring_model_promote(model=model, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(model)s is now the champion.") % {"model": model})
+    return redirect("scoring:model_detail", pk=model.pk)
+
+
+@login_required
+@require_POST
+@permission_required("scoring.run_scoringmodel", raise_exception=True)
+def run_now(request: HttpRequest) -> HttpResponse:
+    client = _client_for_user(request)
+    today = timezone.localdate().isoformat()
+    transaction.on_commit(lambda: scoring_run_task.delay(client.pk, today))
+    messages.success(request, _("Scoring of %(client)s has been queued.") % {"client": client})
+    return redirect("scoring:model_list")
+
+
+@login_required
+@require_POST
+@permission_required("scoring.train_scoringmodel", raise_exception=True)
+def train_now(request: HttpRequest) -> HttpResponse:
+    client = _client_for_user(request)
+    transaction.on_commit(lambda: scoring_train_task.delay(client.pk))
+    messages.success(request, _("Training for %(client)s has been queued.") % {"client": client})
+    return redirect("scoring:model_list")
+
+
+def debtor_score_context(*, debtor: Debtor) -> dict[str, object]:
+    """What `scoring/_debtor_score.html` needs; the debtor page includes it with this."""
+    score = selectors.debtor_score_latest(debtor=debtor)
+    reasons = []
+    if score is not None:
+        for reason in score.reasons:
+            params = reason.get("params")
+            text = reason_text(reason["code"], params) if params is not None else reason["text"]
+            reasons.append({"code": reason["code"], "text": text, "impact": reason["impact"]})
+    return {"debtor": debtor, "score": score, "score_reasons": reasons}
+
+
+@login_required
+@permission_required("scoring.view_debtorscore", raise_exception=True)
+def debtor_score(request: HttpRequest, pk: int) -> HttpResponse:
+    debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
+    context = debtor_score_context(debtor=debtor)
+    context["history"] = selectors.score_history(debtor=debtor)
+    template = "scoring/_debtor_score.html" if request.htmx else "scoring/debtor_score.html"
+    return render(request, template, context)

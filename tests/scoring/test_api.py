@@ -1,0 +1,84 @@
+"""The score and model APIs: tenant scoping, filters, query counts, who may promote."""
+
+import pytest
+from django.urls import reverse
+
+from scoring.models import ScoringModel
+from tests.factories import DebtorFactory
+from tests.scoring.factories import DebtorScoreFactory, ScoringModelFactory
+
+
+@pytest.fixture
+def scored(personas):
+    debtor_a = DebtorFactory(client=personas.client_a)
+    other_a = DebtorFactory(client=personas.client_a)
+    debtor_b = DebtorFactory(client=personas.client_b)
+    model_a = ScoringModelFactory(client=personas.client_a)
+    model_b = ScoringModelFactory(client=personas.client_b)
+    reasons = [{"code": "late_share_12m", "impact": -30,
+                "text": "paid 4 of the last 6 invoices more than 30 days late"}]
+    score_a = DebtorScoreFactory(debtor=debtor_a, model=model_a, reasons=reasons)
+    DebtorScoreFactory(debtor=other_a, model=model_a)
+    score_b = DebtorScoreFactory(debtor=debtor_b, model=model_b)
+    return {"debtor_a": debtor_a, "model_a": model_a, "model_b": model_b,
+            "score_a": score_a, "score_b": score_b}
+
+
+def _ids(response):
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
+def test_an_outsider_of_client_b_sees_nothing_of_client_a(client, personas, scored):
+    client.force_login(personas.viewer_b)
+    assert _ids(client.get("/api/v1/scores/")) == {scored["score_b"].pk}
+    assert _ids(client.get("/api/v1/scoring-models/")) == {scored["model_b"].pk}
+    assert client.get(f"/api/v1/scores/{scored['score_a'].pk}/").status_code == 404
+    assert client.get(f"/api/v1/scoring-models/{scored['model_a'].pk}/").status_code == 404
+    assert _ids(client.get(f"/api/v1/scores/?debtor={scored['debtor_a'].pk}")) == set()
+
+
+def test_it_filters_scores_by_debtor_with_their_reasons(client, personas, scored):
+    client.force_login(personas.agent)
+    response = client.get(f"/api/v1/scores/?debtor={scored['debtor_a'].pk}")
+    assert _ids(response) == {scored["score_a"].pk}
+    row = response.json()["results"][0]
+    assert row["reasons"][0]["text"] == "paid 4 of the last 6 invoices more than 30 days late"
+    assert row["model_version"] == scored["model_a"].version and row["band"] == "B"
+
+
+def test_the_score_list_costs_a_fixed_number_of_queries(client, personas, scored,
+                                                        django_assert_num_queries):
+    client.force_login(personas.agent)
+    client.get("/api/v1/scores/")  # warm the session and permission caches
+    for _ in range(5):
+        DebtorScoreFactory(debtor=DebtorFactory(client=personas.client_a),
+                           model=scored["model_a"])
+    with django_assert_num_queries(7):
+        # session, user, groups (roles), memberships (clients), user and group permissions,
+        # the page with its models joined: no query per row
+        assert len(_ids(client.get("/api/v1/scores/"))) == 7
+
+
+def test_a_client_viewer_cannot_promote(client, personas, scored):
+    client.force_login(personas.viewer_a)
+    url = f"/api/v1/scoring-models/{scored['model_a'].pk}/promote/"
+    assert client.post(url).status_code == 403
+    scored["model_a"].refresh_from_db()
+    assert scored["model_a"].status == ScoringModel.Status.CHALLENGER
+
+
+def test_a_credit_manager_promotes_through_the_api(client, personas, scored):
+    client.force_login(personas.credit_manager)
+    response = client.post(f"/api/v1/scoring-models/{scored['model_a'].pk}/promote/")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "champion"
+    # Another client's model stays out of reach, even for promotion.
+    other = client.post(f"/api/v1/scoring-models/{scored['model_b'].pk}/promote/")
+    assert other.status_code == 404
+
+
+def test_the_schema_documents_the_scoring_endpoints(client, personas):
+    client.force_login(personas.admin)
+    schema = client.get(reverse("api-schema")).content.decode()
+    assert "/api/v1/scores/" in schema and "/api/v1/scoring-models/{id}/promote/" in schema
