@@ -46,7 +46,8 @@ def test_two_agents_claim_the_same_call_and_only_one_wins(personas) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_claims_from_two_threads_have_one_winner(postgres_only) -> None:
+def test_concurrent_claims_from_two_threads_have_one_winner(
+        postgres_only, rule_packs_restored_at_end) -> None:
     from access.models import Membership  # noqa: F401 (imported for the factories' side)
     from tests.factories import ClientFactory
 

@@ -18,6 +18,7 @@ from django.db import connection
 
 from caring.models import CaringAssignment, CourtesyCall, CourtesyCallInvoice
 from portfolio.models import ContactPoint, Debtor, Invoice
+from tests.caring.conftest import rule_packs_seeded
 from tests.caring.factories import CaringPolicyFactory
 from tests.conftest import service_missing
 from tests.factories import ClientFactory
@@ -91,26 +92,14 @@ def _portfolio():
     return client, policy
 
 
-def _rule_packs_seeded() -> None:
-    """An earlier transactional test flushes every table, the contact engine's seeded rule packs
-    included; seed them again from their own data migration when they are gone."""
-    import importlib
-
-    from django.apps import apps
-
-    from compliance.models import RulePack
-
-    if not RulePack.objects.exists():
-        importlib.import_module("compliance.migrations.0002_seed_rule_packs").seed(apps, None)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_plan_loses_nothing_and_duplicates_nothing(tmp_path) -> None:
+def test_a_worker_killed_mid_plan_loses_nothing_and_duplicates_nothing(
+        tmp_path, rule_packs_restored_at_end) -> None:
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (set DATABASE_URL=postgres://…)")
     broker = _redis_or_skip()
     broker.flushdb()  # this test's own Redis database: drop messages of earlier runs
-    _rule_packs_seeded()
+    rule_packs_seeded()
     client, _policy = _portfolio()
     invoices = Invoice.objects.filter(client=client).count()
 
