@@ -67,6 +67,13 @@ _EDIT_COMPLIANCE_RULES = {
     for action in ("add", "change")
     for model in ("rulepack", "rulepackversion", "packrule", "clientcontactrule")
 }
+
+# Caring: credit managers own policies; agents and team leaders work the calls; everyone who
+# sees a client reads its policies and calls.
+_VIEW_CARING = {"caring.view_caringpolicy", "caring.view_courtesycall", "caring.view_caringtask"}
+_WORK_CALLS = {"caring.change_courtesycall", "caring.change_caringtask"}
+_EDIT_CARING_POLICY = {"caring.add_caringpolicy", "caring.change_caringpolicy"}
+
 # Scoring: every staff role and client viewers read scores and the model registry of their
 # clients; credit managers (and administrators, who hold everything) train, promote and run.
 _VIEW_SCORING = {"scoring.view_scoringmodel", "scoring.view_debtorscore"}
@@ -78,16 +85,18 @@ _MANAGE_SCORING = {"scoring.train_scoringmodel", "scoring.promote_scoringmodel",
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
     | {"portfolio.change_debtor", "portfolio.add_contactpoint"} | _VIEW_CREDIT | _PROPOSE_CREDIT
-    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE | _VIEW_SCORING,
+    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE | _VIEW_CARING | _WORK_CALLS | _VIEW_SCORING,
     Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
-    | _VIEW_CREDIT | _PROPOSE_CREDIT | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE | _VIEW_SCORING,
+    | _VIEW_CREDIT | _PROPOSE_CREDIT | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE | _VIEW_CARING
+    | _WORK_CALLS | _VIEW_SCORING,
     Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _MANAGE_CREDIT | _VIEW_COMPLIANCE
-    | _EDIT_COMPLIANCE_RULES | _VIEW_SCORING | _MANAGE_SCORING,
+    | _EDIT_COMPLIANCE_RULES | _VIEW_CARING | _EDIT_CARING_POLICY | _VIEW_SCORING
+    | _MANAGE_SCORING,
     Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CREDIT | {"credit.decide_tier3"}
-    | _VIEW_COMPLIANCE | _VIEW_SCORING,
+    | _VIEW_COMPLIANCE | _VIEW_CARING | _VIEW_SCORING,
     Role.CLIENT_VIEWER: (_VIEW_PORTFOLIO - {"portfolio.view_importjob"})
     | {"credit.view_creditlimit", "credit.view_creditlimitrequest"}
-    | {"compliance.view_contactdecision"} | _VIEW_SCORING,
+    | {"compliance.view_contactdecision"} | _VIEW_CARING | _VIEW_SCORING,
     Role.ADMINISTRATOR: {"*"},
 }
 

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from caring import api as caring_api
 from compliance import api as compliance_api
 from credit import api as credit_api
 from portfolio import api as portfolio_api
@@ -13,6 +14,7 @@ router = DefaultRouter()
 portfolio_api.register(router)
 credit_api.register(router)
 compliance_api.register(router)
+caring_api.register(router)
 scoring_api.register(router)
 
 api_patterns = [

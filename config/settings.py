@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "credit",
     "scoring",
     "compliance",
+    "caring",
 ]
 
 MIDDLEWARE = [
@@ -222,10 +223,17 @@ CELERY_BEAT_SCHEDULE = {
     # (review date reached, or the score two bands worse than at approval).
     "credit-reminders": {"task": "credit.reminders_send", "schedule": 15 * 60.0},
     "credit-reviews": {"task": "credit.reviews_open", "schedule": 6 * 3600.0},
+    # Caring: plan today's courtesy calls every hour (catches up after any outage; idempotent)
+    # and cancel calls whose invoices were paid or disputed since, every 15 minutes.
+    "caring-plan": {"task": "caring.plan_task", "schedule": 3600.0},
+    "caring-sweep": {"task": "caring.sweep_task", "schedule": 900.0},
     # Nightly risk scores of every client with a champion (or proposed) model.
     "scoring-nightly": {"task": "scoring.tasks.scoring_nightly_task",
                         "schedule": crontab(hour=2, minute=30)},
 }
+
+# Caring planner: debtors per transaction (see caring/planning.py for the measured cost).
+CARING_PLAN_CHUNK_DEBTORS = env_int("CARING_PLAN_CHUNK_DEBTORS", default=2000, minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("", include("access.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("credit/", include("credit.urls")),
+    path("caring/", include("caring.urls")),
     path("compliance/", include("compliance.urls")),
     path("scoring/", include("scoring.urls")),
     path("admin/", admin.site.urls),

@@ -71,3 +71,46 @@ def test_a_debtor_cannot_move_to_another_client_with_its_invoices(postgres_only)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Debtor.objects.filter(pk=invoice.debtor_id).update(client=other)
+
+
+def test_an_invoice_naming_a_debtor_that_does_not_exist_is_refused(postgres_only):
+    client = ClientFactory()
+
+    with pytest.raises(IntegrityError, match="existing debtor"), transaction.atomic():
+        _raw_invoice(client.pk, 987654321, client.currency)
+
+
+def test_an_invoice_naming_a_client_that_does_not_exist_is_refused(postgres_only):
+    debtor = DebtorFactory()
+
+    with pytest.raises(IntegrityError, match="existing client"), transaction.atomic():
+        _raw_invoice(987654321, debtor.pk, "EUR")
+
+
+def test_a_debtor_with_invoices_cannot_be_deleted_in_sql(postgres_only):
+    invoice = InvoiceFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM portfolio_contactpoint WHERE debtor_id = %s",
+                       [invoice.debtor_id])
+        cursor.execute("DELETE FROM portfolio_debtor WHERE id = %s", [invoice.debtor_id])
+
+    assert Debtor.objects.filter(pk=invoice.debtor_id).exists()
+
+
+def test_moving_an_invoice_to_another_clients_debtor_is_refused(postgres_only):
+    invoice = InvoiceFactory()
+    stranger = DebtorFactory(client=ClientFactory())
+
+    with pytest.raises(IntegrityError, match="same client"), transaction.atomic():
+        Invoice.objects.filter(pk=invoice.pk).update(debtor=stranger)
+
+
+def test_balance_updates_pass_the_reference_check(postgres_only):
+    invoice = InvoiceFactory(amount=Decimal("10.00"))
+
+    Invoice.objects.filter(pk=invoice.pk).update(open_balance=Decimal("4.00"),
+                                                 status=Invoice.Status.PARTIALLY_PAID)
+
+    invoice.refresh_from_db()
+    assert invoice.open_balance == Decimal("4.00")

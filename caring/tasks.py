@@ -1,0 +1,27 @@
+"""Thin Celery adapters of the caring planner. Both are idempotent (every insert skips existing
+natural keys; the sweep is one conditional UPDATE), which is what makes acks_late safe: a task
+redelivered after its worker died simply does the rest of the work."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from caring import planning
+
+
+@shared_task(name="caring.plan_task", acks_late=True, reject_on_worker_lost=True,
+             ignore_result=True, time_limit=1800, soft_time_limit=1700)
+def plan_task(run_date: str | None = None, client_id: int | None = None) -> dict[str, int]:
+    day = dt.date.fromisoformat(run_date) if run_date else timezone.localdate()
+    result = planning.plan_run(run_date=day, client_id=client_id)
+    return {"assigned": result.assigned, "calls": result.calls, "linked": result.linked,
+            "cancelled": result.cancelled, "scheduled": result.scheduled}
+
+
+@shared_task(name="caring.sweep_task", acks_late=True, ignore_result=True,
+             time_limit=300, soft_time_limit=270)
+def sweep_task() -> int:
+    return planning.calls_cancel_settled()

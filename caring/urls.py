@@ -1,0 +1,15 @@
+from django.urls import path
+
+from caring import views
+
+app_name = "caring"
+urlpatterns = [
+    path("", views.plan, name="plan"),
+    path("policies/new/", views.policy_create, name="policy_create"),
+    path("policies/<int:pk>/", views.policy_edit, name="policy_edit"),
+    path("queue/", views.queue, name="queue"),
+    path("calls/<int:pk>/", views.workspace, name="workspace"),
+    path("calls/<int:pk>/claim/", views.claim, name="claim"),
+    path("calls/<int:pk>/outcome/", views.outcome, name="outcome"),
+    path("compare/", views.compare, name="compare"),
+]

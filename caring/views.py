@@ -1,0 +1,164 @@
+"""Caring pages: the plan and policies (credit managers), the queue and workspace (agents),
+and the comparison of called and control invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access.errors import DomainError
+from caring import selectors, services
+from caring.forms import OutcomeForm, PolicyForm
+from caring.models import CaringPolicy
+from portfolio import selectors as portfolio_selectors
+
+
+@login_required
+@permission_required("caring.view_caringpolicy", raise_exception=True)
+def plan(request: HttpRequest) -> HttpResponse:
+    return render(request, "caring/plan.html", {
+        "policies": selectors.policy_list(user=request.user),
+        "days": selectors.plan_summary(user=request.user),
+        "next_calls": selectors.call_list(user=request.user).filter(
+            status__in=["planned", "in_progress"], scheduled_at__gte=timezone.now())[:50],
+        "can_edit": request.user.has_perm("caring.change_caringpolicy"),
+    })
+
+
+def _policy_form_save(request: HttpRequest, form: PolicyForm,
+                      policy: CaringPolicy | None) -> CaringPolicy | None:
+    if not form.is_valid():
+        return None
+    values = dict(form.cleaned_data)
+    client = values.pop("client")
+    values["bands"] = "".join(values["bands"])
+    data = services.PolicyData(**values)
+    try:
+        if policy is None:
+            return services.policy_create(client=client, data=data)
+        return services.policy_update(policy=policy, data=data)
+    except DomainError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return None
+
+
+@login_required
+@permission_required("caring.add_caringpolicy", raise_exception=True)
+def policy_create(request: HttpRequest) -> HttpResponse:
+    clients = portfolio_selectors.client_list(user=request.user)
+    form = PolicyForm(request.POST or None, clients=clients)
+    if request.method == "POST" and (saved := _policy_form_save(request, form, None)):
+        messages.success(request, _("Caring policy saved."))
+        return redirect("caring:policy_edit", pk=saved.pk)
+    return render(request, "caring/policy_form.html", {"form": form, "policy": None},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@permission_required("caring.change_caringpolicy", raise_exception=True)
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = selectors.policy_get_for_user(user=request.user, pk=pk)
+    clients = portfolio_selectors.client_list(user=request.user)
+    initial = {name: getattr(policy, name) for name in (
+        "segment", "days_before_due", "min_amount", "max_attempts", "control_share",
+        "calls_per_agent_hour", "active")}
+    initial.update(client=policy.client, bands=list(policy.bands))
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        data["client"] = str(policy.client_id)
+    form = PolicyForm(data, initial=initial, clients=clients, editing=True)
+    if request.method == "POST":
+        if _policy_form_save(request, form, policy):
+            messages.success(request, _("Caring policy saved."))
+            return redirect("caring:policy_edit", pk=policy.pk)
+        return render(request, "caring/policy_form.html", {"form": form, "policy": policy},
+                      status=400)
+    return render(request, "caring/policy_form.html", {"form": form, "policy": policy})
+
+
+@login_required
+@permission_required("caring.view_courtesycall", raise_exception=True)
+def queue(request: HttpRequest) -> HttpResponse:
+    calls = list(selectors.queue_for_agent(user=request.user)[:100])
+    return render(request, "caring/queue.html", {"calls": calls})
+
+
+@login_required
+@require_POST
+@permission_required("caring.change_courtesycall", raise_exception=True)
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    try:
+        services.call_claim(call=call, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("caring:queue")
+    return redirect("caring:workspace", pk=call.pk)
+
+
+@login_required
+@permission_required("caring.view_courtesycall", raise_exception=True)
+def workspace(request: HttpRequest, pk: int) -> HttpResponse:
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    return render(request, "caring/workspace.html", {
+        "call": call,
+        "invoices": selectors.call_invoices(call),
+        "history": selectors.debtor_history(call),
+        "contact_points": call.debtor.contact_points.all(),
+        "mine": call.status == "in_progress" and call.claimed_by_id == request.user.pk,
+        "form": OutcomeForm(),
+    })
+
+
+@login_required
+@require_POST
+@permission_required("caring.change_courtesycall", raise_exception=True)
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    form = OutcomeForm(request.POST)
+    status = 200
+    if form.is_valid():
+        callback_at = form.cleaned_data["callback_at"]
+        try:
+            call = services.call_outcome_record(
+                call=call, user=request.user, outcome=form.cleaned_data["outcome"],
+                payment_date=form.cleaned_data["payment_date"], callback_at=callback_at,
+                note=form.cleaned_data["note"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = 400
+    else:
+        status = 400
+    if status == 200 and not request.htmx:
+        messages.success(request, _("Outcome recorded."))
+        return redirect("caring:queue")
+    return render(request, "caring/workspace.html#outcome", {
+        "call": call, "form": form if status != 200 else OutcomeForm(), "mine": status != 200,
+        "recorded": status == 200,
+    }, status=status)
+
+
+@login_required
+@permission_required("caring.view_caringpolicy", raise_exception=True)
+def compare(request: HttpRequest) -> HttpResponse:
+    policies = selectors.policy_list(user=request.user)
+    policy = None
+    if request.GET.get("policy"):
+        policy = selectors.policy_get_for_user(user=request.user, pk=request.GET["policy"])
+    try:
+        as_of = dt.date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        as_of = timezone.localdate()
+    groups = selectors.caring_compare(
+        assignments=selectors.assignments_for_user(user=request.user, policy=policy),
+        as_of=as_of)
+    return render(request, "caring/compare.html", {
+        "groups": groups, "policies": policies, "policy": policy, "as_of": as_of})
