@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -25,7 +26,7 @@ class CaringPolicySerializer(serializers.ModelSerializer):
         fields = ["id", "client", "segment", "days_before_due", "min_amount", "bands",
                   "max_attempts", "control_share", "calls_per_agent_hour", "active",
                   "created_at", "updated_at"]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = fields
 
 
 class CaringPolicyInputSerializer(serializers.Serializer):
@@ -51,6 +52,7 @@ class CourtesyCallSerializer(serializers.ModelSerializer):
                   "first_due_date", "amount", "priority", "status", "scheduled_at",
                   "assigned_to", "claimed_by", "attempts", "outcome", "payment_date",
                   "callback_at", "note", "cancel_reason", "schedule_reason", "completed_at"]
+        read_only_fields = fields
 
 
 class OutcomeInputSerializer(serializers.Serializer):
@@ -72,6 +74,7 @@ class CaringPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_unscoped_queryset(self) -> QuerySet[CaringPolicy]:
         return CaringPolicy.objects.order_by("id")
 
+    @extend_schema(request=CaringPolicyInputSerializer, responses={201: CaringPolicySerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = CaringPolicyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -85,6 +88,7 @@ class CaringPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         policy = services.policy_create(client=client, data=services.PolicyData(**values))
         return Response(CaringPolicySerializer(policy).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=CaringPolicyInputSerializer, responses=CaringPolicySerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         policy = self.get_object()
         current = {name: getattr(policy, name) for name in (

@@ -43,6 +43,7 @@ from django.utils.regex_helper import normalize
 from access.api import TenantScopedViewSet
 from access.models import ClientUser, Membership
 from access.roles import Role
+from caring.models import CaringAssignment, CaringTask, CourtesyCallInvoice
 from compliance.models import (
     ClientContactRule,
     ContactAttempt,
@@ -53,6 +54,7 @@ from compliance.models import (
 )
 from credit.models import CreditDecision, CreditLimit, CreditLimitRequest
 from portfolio.models import Client, CreditNote, ImportJob, PaymentAllocation
+from tests.caring.factories import CaringPolicyFactory, CourtesyCallFactory
 from tests.credit.factories import CreditTierPolicyFactory, FinancialStatementFactory
 from tests.factories import (
     ClientFactory,
@@ -166,6 +168,7 @@ def _build_side(letter: str, staff: list) -> Side:
     _build_credit(letter, client, debtors, staff)
     _build_scoring(letter, client, debtors)
     _build_compliance(letter, client, debtors, staff)
+    _build_caring(letter, client, invoices, staff)
 
     side = Side(letter=letter, client=client)
     side.markers = {tag, tag.lower(), PHONES[letter]}
@@ -256,6 +259,27 @@ def _build_compliance(letter: str, client: Client, debtors: list, staff: list) -
                                    decision=decision, channel="call", destination=phone,
                                    reason=f"{tag} override reason", requested_by=staff[0],
                                    requested_at=WHEN)
+
+
+def _build_caring(letter: str, client: Client, invoices: list, staff: list) -> None:
+    """A policy, an invoice in the called group, its courtesy call and a follow-up task."""
+    tag = f"SECRET-{letter}"
+    base = ID_BASE[letter]
+    invoice = invoices[0]
+    policy = CaringPolicyFactory(id=base + 1, client=client)
+    CaringAssignment.objects.create(id=base + 1, client=client, policy=policy, invoice=invoice,
+                                    debtor=invoice.debtor, window_date=WHEN.date(), bucket=4242,
+                                    in_control=False)
+    call = CourtesyCallFactory(id=base + 1, client=client, policy=policy, debtor=invoice.debtor,
+                               window_date=WHEN.date(), first_due_date=invoice.due_date,
+                               amount=invoice.amount, scheduled_at=WHEN,
+                               destination=PHONES[letter], note=f"{tag} call note",
+                               schedule_reason=f"{tag} schedule reason")
+    CourtesyCallInvoice.objects.create(id=base + 1, client=client, call=call, invoice=invoice,
+                                       linked_on=WHEN.date())
+    CaringTask.objects.create(id=base + 1, client=client, call=call, invoice=invoice,
+                              kind=CaringTask.Kind.RESEND, note=f"{tag} task note",
+                              created_by=staff[0])
 
 
 def _tenant_models() -> list[tuple[type[models.Model], str]]:
