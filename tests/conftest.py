@@ -11,12 +11,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from access.roles import Role
 from portfolio.models import Client
@@ -36,6 +38,14 @@ def service_missing(reason: str) -> None:
 def _fast_password_hashing(settings) -> None:
     """Real hashing costs ~0.3 s a user; tests check roles, not the hash's strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """A request in Italian leaves Italian active on the thread (LocaleMiddleware never
+    deactivates it); the next test starts in the default language whatever ran before."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
