@@ -64,7 +64,12 @@ def _worker(tmp_path: Path, name: str) -> subprocess.Popen:
 def _send(client_id: int) -> None:
     from celery import Celery
 
-    Celery(broker=BROKER).send_task("caring.plan_task", args=[RUN_DATE.isoformat(), client_id])
+    # An explicit connection: Celery lets a CELERY_BROKER_URL in the environment (CI sets one
+    # for the suite's own worker) override broker=, and this test needs its own broker.
+    app = Celery()
+    with app.connection_for_write(BROKER) as connection_:
+        app.send_task("caring.plan_task", args=[RUN_DATE.isoformat(), client_id],
+                      connection=connection_)
 
 
 def _stop(worker: subprocess.Popen) -> None:
