@@ -153,7 +153,6 @@ def _plan_day(client_id: int, day: dt.date) -> dict[str, float | int]:
     policy = CaringPolicy.objects.select_related("client").get(client_id=client_id)
     result = planning.PlanResult()
     started = time.perf_counter()
-    result.cancelled = planning.calls_cancel_settled(client_id=client_id)
     for lo, hi in planning._chunk_bounds(policy, day):
         planning.policy_plan_chunk(policy=policy, run_date=day, lo=lo, hi=hi, result=result)
     plan = time.perf_counter() - started

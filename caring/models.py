@@ -92,9 +92,11 @@ class CaringAssignment(models.Model):
     """
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
-    policy = models.ForeignKey(CaringPolicy, on_delete=models.PROTECT, related_name="assignments")
+    # policy and debtor lead composite indexes below, which serve their lookups too.
+    policy = models.ForeignKey(CaringPolicy, on_delete=models.PROTECT, related_name="assignments",
+                               db_index=False)
     invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="caring")
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="+", db_index=False)
     window_date = models.DateField(_("planned on"))
     # 0..9999 from the deterministic hash of invoice id and policy seed; control iff below
     # control_share x 10000 at assignment time (recorded, so later policy edits move nobody).
@@ -139,9 +141,12 @@ class CourtesyCall(models.Model):
 
     OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    # client and debtor lead composite indexes below (the day's calls, the natural key), which
+    # serve their lookups too.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", db_index=False)
     policy = models.ForeignKey(CaringPolicy, on_delete=models.PROTECT, related_name="calls")
-    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="courtesy_calls")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="courtesy_calls",
+                               db_index=False)
     invoices = models.ManyToManyField(Invoice, through="CourtesyCallInvoice",
                                       related_name="courtesy_calls")
     window_date = models.DateField(_("planned on"))
@@ -206,9 +211,12 @@ class CourtesyCallInvoice(models.Model):
     """The invoices one courtesy call is about (the through table)."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
-    call = models.ForeignKey(CourtesyCall, on_delete=models.CASCADE, related_name="links")
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
-    # The planning day that linked the invoice: the planner re-prices only calls linked today.
+    # call and invoice lead the indexes below (a call's invoices, one call per invoice).
+    call = models.ForeignKey(CourtesyCall, on_delete=models.CASCADE, related_name="links",
+                             db_index=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)
+    # The planning day that linked the invoice.
     linked_on = models.DateField()
 
     class Meta:

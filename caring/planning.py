@@ -1,23 +1,27 @@
 """The caring planner: set-based, idempotent, resumable.
 
-One run for a planning day D, per active policy:
+One run for a planning day D, per active policy, in chunks of debtors (keyset ranges cut every
+CARING_PLAN_CHUNK_INVOICES payable invoices falling due in the window), each in one transaction:
 
 1. **assign**: every eligible invoice entering the window (due in (D, D + N business days]) and
    not assigned yet gets its group, called or control, from a deterministic hash of invoice id
    and policy seed (INSERT … SELECT … ON CONFLICT DO NOTHING on the one-row-per-invoice key);
 2. **call**: one courtesy call per debtor that has called, unlinked, still-payable invoices and no
-   planned call already (INSERT … SELECT … GROUP BY debtor, ON CONFLICT on (debtor, day));
+   planned call already (INSERT … SELECT … GROUP BY debtor, ON CONFLICT on (debtor, day)),
+   priced as it is inserted: amount, first due date, amount x risk probability;
 3. **link**: the invoices to the debtor's planned call (through table, one call per invoice);
-4. **price**: amount and priority (amount x risk probability) of the chunk's planned calls.
+4. **re-price** the calls planned on an earlier day that gained invoices (usually none).
 
-Steps 1-4 run per chunk of debtors in one transaction, so a worker killed mid-run leaves
-whole chunks behind it and the next run does the rest; nothing is ever inserted twice because
-every insert skips rows whose natural key already exists. Catch-up is structural: the window is
-"due after D, up to D + N", so an invoice whose window opened on a day the planner did not run
-is still picked up while it is not yet due.
+A worker killed mid-run leaves whole chunks behind it and the next run does the rest; nothing
+is ever inserted twice because every insert skips rows whose natural key already exists.
+Catch-up is structural: the window is "due after D, up to D + N", so an invoice whose window
+opened on a day the planner did not run is still picked up while it is not yet due.
 
 Then **schedule** gives unscheduled calls a slot: ranked by priority across the client's agent
 capacity, and moved to the contact engine's next permitted time when the slot is not allowed.
+
+Calls whose invoices were paid or disputed, or whose debtor became uncallable, are cancelled by
+the sweep (calls_cancel_settled, its own beat task every quarter of an hour), not by the plan.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -47,7 +52,7 @@ from django.utils import timezone
 from access.models import Membership
 from access.roles import Role
 from caring import contact
-from caring.models import CaringAssignment, CaringPolicy, CourtesyCall, CourtesyCallInvoice
+from caring.models import CaringAssignment, CaringPolicy, CourtesyCall
 from caring.windows import business_days_add, is_business_day, window_end
 from portfolio.models import Invoice
 from scoring.models import DebtorScore, ScoringModel
@@ -123,7 +128,6 @@ class PlanResult:
     assigned: int = 0
     calls: int = 0
     linked: int = 0
-    cancelled: int = 0
     scheduled: int = 0
     chunks: int = 0
     policies: list[int] = field(default_factory=list)
@@ -177,92 +181,141 @@ def _waiting_params(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -
     return [policy.client_id, run_date, end, policy.pk, False, lo, hi]
 
 
-def _calls(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int, now: dt.datetime) -> int:
+def _latest_probability(debtor_column: str) -> str:
+    """The debtor's latest score probability, with the preference of scoring.selectors.
+    debtor_scores_latest (segment champion, then all-debtor champion, then any model; newest
+    first): a correlated subquery that reads a handful of rows through the score's debtor index."""
+    return (
+        "(SELECT s.probability FROM scoring_debtorscore s "  # noqa: S608 (column names only)
+        " JOIN scoring_scoringmodel m ON m.id = s.model_id "
+        " JOIN portfolio_debtor d ON d.id = s.debtor_id "
+        f" WHERE s.debtor_id = {debtor_column} ORDER BY"
+        " CASE WHEN m.status = 'champion' AND m.segment = d.kind THEN 2"
+        "      WHEN m.status = 'champion' AND m.segment = 'all' THEN 1 ELSE 0 END DESC,"
+        " s.as_of DESC, s.id DESC LIMIT 1)"
+    )
+
+
+def _priority(amount: str, debtor_column: str) -> str:
+    """amount x risk probability (UNSCORED_PROBABILITY when no model has scored the debtor)."""
+    return f"{amount} * COALESCE({_latest_probability(debtor_column)}, {UNSCORED_PROBABILITY})"
+
+
+def _calls(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int,
+           now: dt.datetime) -> list[int]:
+    """One call per debtor with waiting invoices and no planned call, priced as it is inserted
+    (amount, first due date, amount x risk), so no second pass rewrites the rows. Returns the
+    new calls' ids."""
     # Constant SQL; every value is a parameter.
     sql = (
         "INSERT INTO caring_courtesycall (client_id, policy_id, debtor_id, window_date, "  # noqa: S608
         "first_due_date, amount, priority, status, attempts, outcome, note, cancel_reason, "
         "schedule_reason, destination, created_at, updated_at) "
-        "SELECT a.client_id, a.policy_id, a.debtor_id, %s, MIN(i.due_date), 0, 0, 'planned', 0, "
-        "'', '', '', '', '', %s, %s "
+        "SELECT a.client_id, a.policy_id, a.debtor_id, %s, MIN(i.due_date), "
+        f"SUM(i.open_balance), {_priority('SUM(i.open_balance)', 'a.debtor_id')}, "
+        "'planned', 0, '', '', '', '', '', %s, %s "
         + _WAITING +
         "AND NOT EXISTS (SELECT 1 FROM caring_courtesycall c WHERE c.debtor_id = a.debtor_id "
         "AND c.status = 'planned') "
         "GROUP BY a.client_id, a.policy_id, a.debtor_id "
-        "ON CONFLICT (debtor_id, window_date) DO NOTHING"
+        "ON CONFLICT (debtor_id, window_date) DO NOTHING RETURNING id"
     )
-    return _execute(sql, [run_date, now, now, *_waiting_params(policy, run_date, lo, hi)])
+    return _returned_ids(sql, [run_date, now, now, *_waiting_params(policy, run_date, lo, hi)])
 
 
-def _link(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> int:
+def _link(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> list[int]:
+    """Link the waiting invoices to their debtor's planned call; returns the call of each new
+    link."""
     sql = (
         "INSERT INTO caring_courtesycallinvoice (client_id, call_id, invoice_id, linked_on) "
         "SELECT a.client_id, c.id, a.invoice_id, %s "
         + _WAITING.replace(
             "WHERE", "JOIN caring_courtesycall c ON c.debtor_id = a.debtor_id "
             "AND c.status = 'planned' WHERE", 1)
-        + "ON CONFLICT (invoice_id) DO NOTHING"
+        + "ON CONFLICT (invoice_id) DO NOTHING RETURNING call_id"
     )
-    return _execute(sql, [run_date, *_waiting_params(policy, run_date, lo, hi)])
+    return _returned_ids(sql, [run_date, *_waiting_params(policy, run_date, lo, hi)])
 
 
-# The debtor's latest score with the preference of scoring.selectors.debtor_scores_latest
-# (segment champion, then all-debtor champion, then any model; newest first): a correlated
-# subquery per call that reads a handful of rows through scoring_score_debtor_latest.
-_LATEST_PROBABILITY = (
-    "(SELECT s.probability FROM scoring_debtorscore s "
-    " JOIN scoring_scoringmodel m ON m.id = s.model_id "
-    " JOIN portfolio_debtor d ON d.id = s.debtor_id "
-    " WHERE s.debtor_id = caring_courtesycall.debtor_id ORDER BY"
-    " CASE WHEN m.status = 'champion' AND m.segment = d.kind THEN 2"
-    "      WHEN m.status = 'champion' AND m.segment = 'all' THEN 1 ELSE 0 END DESC,"
-    " s.as_of DESC, s.id DESC LIMIT 1)"
-)
+def _returned_ids(sql: str, params: list[object]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
-def calls_price(*, policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> int:
+def calls_price(*, call_ids: Iterable[int]) -> int:
     """Amount (open balance of the linked payable invoices), first due date and priority
-    (amount x risk probability) of the planned calls that gained invoices this run: one
-    UPDATE … FROM over aggregates, no per-call subquery."""
-    sql = (
-        "UPDATE caring_courtesycall SET amount = s.amount, first_due_date = s.first_due, "  # noqa: S608
-        f"priority = s.amount * COALESCE({_LATEST_PROBABILITY}, {UNSCORED_PROBABILITY}) "
-        "FROM (SELECT l.call_id, SUM(i.open_balance) AS amount, "
-        "      MIN(i.due_date) AS first_due "
-        "      FROM caring_courtesycall c JOIN caring_courtesycallinvoice l ON l.call_id = c.id "
-        "      JOIN portfolio_invoice i ON i.id = l.invoice_id "
-        "      WHERE c.policy_id = %s AND c.status = 'planned' AND c.debtor_id >= %s "
-        "      AND c.debtor_id < %s AND i.status IN ('open', 'partially_paid') "
-        "      AND EXISTS (SELECT 1 FROM caring_courtesycallinvoice n WHERE n.call_id = c.id "
-        "                  AND n.linked_on = %s) "
-        "      GROUP BY l.call_id) s "
-        "WHERE caring_courtesycall.id = s.call_id"
-    )
-    return _execute(sql, [policy.pk, lo, hi, run_date])
+    (amount x risk probability) of planned calls, from their links: for calls planned on an
+    earlier day that gained invoices today (new calls are priced as they are inserted)."""
+    ids = sorted(call_ids)
+    updated = 0
+    # Bounded id lists keep SQLite under its bound-parameter limit; usually one batch, and
+    # usually empty (a debtor's new invoice joining a call planned on an earlier day).
+    for start in range(0, len(ids), _PRICE_BATCH):
+        batch = ids[start:start + _PRICE_BATCH]
+        marks = ", ".join(["%s"] * len(batch))
+        sql = (
+            "UPDATE caring_courtesycall SET amount = s.amount, first_due_date = s.first_due, "  # noqa: S608
+            f"priority = {_priority('s.amount', 'caring_courtesycall.debtor_id')} "
+            "FROM (SELECT l.call_id, SUM(i.open_balance) AS amount, "
+            "      MIN(i.due_date) AS first_due "
+            "      FROM caring_courtesycallinvoice l "
+            "      JOIN portfolio_invoice i ON i.id = l.invoice_id "
+            f"      WHERE l.call_id IN ({marks}) AND i.status IN ('open', 'partially_paid') "
+            "      GROUP BY l.call_id) s "
+            "WHERE caring_courtesycall.id = s.call_id AND caring_courtesycall.status = 'planned'"
+        )
+        updated += _execute(sql, list(batch))
+    return updated
+
+
+_PRICE_BATCH = 5000
 
 
 def _chunk_bounds(policy: CaringPolicy, run_date: dt.date) -> list[tuple[int, int]]:
-    """Keyset ranges of debtor ids with work this run (new invoices or unlinked called ones)."""
-    new = set(eligible_invoices(policy, run_date).order_by()
-              .values_list("debtor_id", flat=True).distinct())
-    waiting = set(
-        CaringAssignment.objects.filter(policy=policy, in_control=False,
-                                        invoice__status__in=PAYABLE,
-                                        invoice__due_date__gt=run_date)
-        .exclude(Exists(CourtesyCallInvoice.objects.filter(invoice_id=OuterRef("invoice_id"))))
-        .values_list("debtor_id", flat=True).distinct()
+    """Keyset ranges of debtor ids, cut every CARING_PLAN_CHUNK_INVOICES payable invoices
+    falling due in the window (every invoice a chunk may assign, call or link is one of them):
+    one ordered pass over the window through portfolio_invoice_open_due."""
+    end = window_end(run_date, policy.days_before_due, policy.client.country)
+    # Invoices per transaction (settings.CARING_PLAN_CHUNK_INVOICES, default 100,000): a
+    # 1,000,000-invoice client's five-business-day window (about 57,000 invoices) is one
+    # chunk, measured at about 1 s in the steady state and 6 s on the first day; a worker
+    # killed mid-run loses at most one chunk, and the next run does it again.
+    size = settings.CARING_PLAN_CHUNK_INVOICES
+    sql = (
+        "SELECT debtor_id, last_id FROM ("
+        " SELECT debtor_id, ROW_NUMBER() OVER (ORDER BY debtor_id) AS position,"
+        "        MAX(debtor_id) OVER () AS last_id"
+        " FROM portfolio_invoice WHERE client_id = %s AND due_date > %s AND due_date <= %s"
+        " AND status IN ('open', 'partially_paid')) w "
+        "WHERE (position - 1) %% %s = 0 ORDER BY debtor_id"
     )
-    ids = sorted(new | waiting)
-    # Debtors per transaction (settings.CARING_PLAN_CHUNK_DEBTORS, default 2,000): measured
-    # about 0.7 s per chunk (~6,600 invoices, 2,000 calls) on the 1,000,000-invoice benchmark
-    # with table statistics, so a killed worker loses at most that much work and row locks
-    # stay short.
-    size = settings.CARING_PLAN_CHUNK_DEBTORS
-    bounds = []
-    for start in range(0, len(ids), size):
-        piece = ids[start:start + size]
-        bounds.append((piece[0], piece[-1] + 1))
-    return bounds
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [policy.client_id, run_date, end, size])
+        cuts = cursor.fetchall()
+    if not cuts:
+        return []
+    starts = [debtor_id for debtor_id, _last in cuts]
+    stops = [*starts[1:], cuts[0][1] + 1]
+    return [(lo, hi) for lo, hi in zip(starts, stops, strict=True) if lo < hi]
+
+
+def _statistics_refresh(table: str, inserted: int) -> None:
+    """ANALYZE a caring table after an insert that changed it by more than a fifth (always on
+    the first run, whose tables have never been analysed): PostgreSQL otherwise plans the next
+    step from an empty table's guesses and picks nested loops that are quadratic in the day's
+    calls (29 s instead of 0.5 s for the first links of a 1,000,000-invoice client). Autovacuum
+    would get there too, but only after the run."""
+    if connection.vendor != "postgresql" or inserted < _ANALYZE_MIN_ROWS:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        row = cursor.fetchone()
+        if row is None or row[0] < 0 or inserted > row[0] * 0.2:
+            cursor.execute(f"ANALYZE {table}")
+
+
+_ANALYZE_MIN_ROWS = 1000
 
 
 def policy_plan_chunk(*, policy: CaringPolicy, run_date: dt.date, lo: int, hi: int,
@@ -271,27 +324,62 @@ def policy_plan_chunk(*, policy: CaringPolicy, run_date: dt.date, lo: int, hi: i
     result = result or PlanResult()
     now = timezone.now()
     with transaction.atomic():
-        result.assigned += _assign(policy, run_date, lo, hi, now)
-        result.calls += _calls(policy, run_date, lo, hi, now)
-        result.linked += _link(policy, run_date, lo, hi)
-        calls_price(policy=policy, run_date=run_date, lo=lo, hi=hi)
+        assigned = _assign(policy, run_date, lo, hi, now)
+        _statistics_refresh("caring_caringassignment", assigned)
+        new_calls = _calls(policy, run_date, lo, hi, now)
+        _statistics_refresh("caring_courtesycall", len(new_calls))
+        linked_to = _link(policy, run_date, lo, hi)
+        _statistics_refresh("caring_courtesycallinvoice", len(linked_to))
+        calls_price(call_ids=set(linked_to) - set(new_calls))
+    result.assigned += assigned
+    result.calls += len(new_calls)
+    result.linked += len(linked_to)
     result.chunks += 1
     return result
 
 
+_CANCEL_REASON = "Paid, disputed or no longer callable before the call."
+
+
+def _calls_cancel_paid(*, client_id: int | None, now: dt.datetime) -> int:
+    """Cancel planned calls none of whose invoices is still payable."""
+    # A correlated probe per planned call (caring_callinvoice_call, then the invoice's key)
+    # costs what the planned calls cost: 0.25 s for 19,500 of them on a 1,000,000-invoice
+    # client. Left to itself PostgreSQL turns NOT EXISTS into an anti-join that hashes the
+    # client's whole invoice table (0.8 s there, and growing with the ledger); OFFSET 0 keeps
+    # the subquery a probe. SQLite, which has no such rewrite, does not accept a bare OFFSET.
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    client_filter = "" if client_id is None else " AND client_id = %s"
+    sql = (
+        "UPDATE caring_courtesycall SET status = 'cancelled', updated_at = %s, "  # noqa: S608
+        "cancel_reason = %s WHERE status = 'planned'" + client_filter +
+        " AND NOT EXISTS (SELECT 1 FROM caring_courtesycallinvoice l "
+        "JOIN portfolio_invoice i ON i.id = l.invoice_id WHERE l.call_id = caring_courtesycall.id "
+        "AND i.status IN ('open', 'partially_paid')" + fence + ")"
+    )
+    params: list[object] = [now, _CANCEL_REASON]
+    if client_id is not None:
+        params.append(client_id)
+    return _execute(sql, params)
+
+
 def calls_cancel_settled(*, client_id: int | None = None) -> int:
     """Cancel planned calls with nothing left to talk about: every invoice paid, disputed or
-    written off, or the debtor now do-not-call, deceased or under an account hold. One UPDATE."""
-    payable_left = Exists(CourtesyCallInvoice.objects.filter(
-        call_id=OuterRef("pk"), invoice__status__in=PAYABLE))
-    calls = CourtesyCall.objects.filter(status=CourtesyCall.Status.PLANNED)
+    written off, or the debtor now do-not-call, deceased or under an account hold. The sweep
+    task runs it every quarter of an hour.
+
+    One UPDATE per reason rather than one over an OR of them: an EXISTS under OR cannot become
+    a join or a probe, and PostgreSQL hashed every link and invoice of the client instead."""
+    now = timezone.now()
+    cancelled = _calls_cancel_paid(client_id=client_id, now=now)
+    planned = CourtesyCall.objects.filter(status=CourtesyCall.Status.PLANNED)
     if client_id is not None:
-        calls = calls.filter(client_id=client_id)
-    return calls.filter(
-        Q(~payable_left) | Q(debtor__do_not_call=True) | Q(debtor__deceased=True)
-        | Q(contact.account_held())
-    ).update(status=CourtesyCall.Status.CANCELLED, updated_at=timezone.now(),
-             cancel_reason="Paid, disputed or no longer callable before the call.")
+        planned = planned.filter(client_id=client_id)
+    for moot in (planned.filter(Q(debtor__do_not_call=True) | Q(debtor__deceased=True)),
+                 planned.filter(contact.account_held(now))):
+        cancelled += moot.update(status=CourtesyCall.Status.CANCELLED, updated_at=now,
+                                 cancel_reason=_CANCEL_REASON)
+    return cancelled
 
 
 def _agent_count(client_id: int) -> int:
@@ -356,7 +444,6 @@ def plan_run(*, run_date: dt.date, now: dt.datetime | None = None,
     policies = CaringPolicy.objects.filter(active=True).select_related("client").order_by("id")
     if client_id is not None:
         policies = policies.filter(client_id=client_id)
-    result.cancelled = calls_cancel_settled(client_id=client_id)
     for policy in policies:
         result.policies.append(policy.pk)
         for lo, hi in _chunk_bounds(policy, run_date):

@@ -18,7 +18,7 @@ def plan_task(run_date: str | None = None, client_id: int | None = None) -> dict
     day = dt.date.fromisoformat(run_date) if run_date else timezone.localdate()
     result = planning.plan_run(run_date=day, client_id=client_id)
     return {"assigned": result.assigned, "calls": result.calls, "linked": result.linked,
-            "cancelled": result.cancelled, "scheduled": result.scheduled}
+            "scheduled": result.scheduled}
 
 
 @shared_task(name="caring.sweep_task", acks_late=True, ignore_result=True,

@@ -232,8 +232,8 @@ CELERY_BEAT_SCHEDULE = {
                         "schedule": crontab(hour=2, minute=30)},
 }
 
-# Caring planner: debtors per transaction (see caring/planning.py for the measured cost).
-CARING_PLAN_CHUNK_DEBTORS = env_int("CARING_PLAN_CHUNK_DEBTORS", default=2000, minimum=1)
+# Caring planner: window invoices per transaction (see caring/planning.py for the measured cost).
+CARING_PLAN_CHUNK_INVOICES = env_int("CARING_PLAN_CHUNK_INVOICES", default=100_000, minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -176,8 +176,8 @@ def test_a_planned_call_is_cancelled_when_its_invoices_are_paid_or_disputed() ->
         client=policy.client, debtor=paid_debtor, external_ref="P-1", amount=Decimal("100.00"),
         value_date=MONDAY, invoice_reference=to_pay.number)
     portfolio_services.invoice_dispute_open(invoice=to_dispute)
-    result = _plan()
-    assert result.cancelled == 2
+    assert planning.calls_cancel_settled() == 2
+    assert planning.calls_cancel_settled() == 0
     statuses = dict(CourtesyCall.objects.values_list("debtor_id", "status"))
     assert statuses == {paid_debtor.pk: "cancelled", disputed_debtor.pk: "cancelled",
                         kept_debtor.pk: "planned"}
@@ -238,7 +238,7 @@ def test_a_planned_call_is_cancelled_when_the_debtor_is_put_on_hold() -> None:
     _plan()
     hold_place(debtor=debtor, kind="cease_communication",
                starts_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    assert _plan().cancelled == 1
+    assert planning.calls_cancel_settled(client_id=policy.client_id) == 1
 
 
 def test_each_slot_is_one_the_contact_engine_permits() -> None:
@@ -278,3 +278,28 @@ def test_a_weekend_run_plans_slots_on_the_next_business_day() -> None:
     _plan(MONDAY - dt.timedelta(days=2))  # Saturday
     call = CourtesyCall.objects.get()
     assert call.scheduled_at.astimezone(zoneinfo.ZoneInfo("Europe/Rome")).date() == MONDAY
+
+
+
+def test_small_chunks_plan_every_invoice_once_and_price_whole_calls(settings) -> None:
+    settings.CARING_PLAN_CHUNK_INVOICES = 2
+    policy = CaringPolicyFactory(control_share=Decimal("0.2"), seed=7)
+    debtors = [DebtorFactory(client=policy.client) for _ in range(7)]
+    for n in range(17):  # up to three invoices a debtor, spread over the window
+        _invoice(debtors[n % 7], MONDAY + dt.timedelta(days=1 + n % 3), f"{100 + n}.00")
+
+    result = _plan()
+
+    assert result.chunks >= 3
+    assert CaringAssignment.objects.count() == 17
+    called = CaringAssignment.objects.filter(in_control=False)
+    links = CourtesyCallInvoice.objects.select_related("invoice")
+    assert sorted(link.invoice_id for link in links) == sorted(
+        called.values_list("invoice_id", flat=True))
+    calls = CourtesyCall.objects.all()
+    assert sorted(call.debtor_id for call in calls) == sorted(
+        set(called.values_list("debtor_id", flat=True)))
+    for call in calls:  # a debtor's invoices never straddle two chunks
+        mine = [link.invoice for link in links if link.call_id == call.pk]
+        assert call.amount == sum(invoice.amount for invoice in mine)
+        assert call.first_due_date == min(invoice.due_date for invoice in mine)

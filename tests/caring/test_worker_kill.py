@@ -50,7 +50,7 @@ def _database_url() -> str:
 def _worker(tmp_path: Path, name: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": BROKER,
            "SECRET_KEY": os.environ.get("SECRET_KEY", "x"), "FIDO_EMBEDDED": "true",
-           "FIDO_VAR_DIR": str(tmp_path / name), "CARING_PLAN_CHUNK_DEBTORS": "100",
+           "FIDO_VAR_DIR": str(tmp_path / name), "CARING_PLAN_CHUNK_INVOICES": "150",
            "DATABASE_CONN_MAX_AGE": "0"}
     env.pop("TEST_DATABASE_NAME", None)
     log = (tmp_path / f"{name}.log").open("w")
