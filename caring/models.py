@@ -142,11 +142,14 @@ class CourtesyCall(models.Model):
     OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
 
     # client and debtor lead composite indexes below (the day's calls, the natural key), which
-    # serve their lookups too.
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", db_index=False)
-    policy = models.ForeignKey(CaringPolicy, on_delete=models.PROTECT, related_name="calls")
+    # serve their lookups too. The references of calls and links are checked once per statement
+    # by triggers on PostgreSQL (caring migration 0003), not per row by foreign keys.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", db_index=False,
+                               db_constraint=False)
+    policy = models.ForeignKey(CaringPolicy, on_delete=models.PROTECT, related_name="calls",
+                               db_constraint=False)
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="courtesy_calls",
-                               db_index=False)
+                               db_index=False, db_constraint=False)
     invoices = models.ManyToManyField(Invoice, through="CourtesyCallInvoice",
                                       related_name="courtesy_calls")
     window_date = models.DateField(_("planned on"))
@@ -210,12 +213,14 @@ class CourtesyCall(models.Model):
 class CourtesyCallInvoice(models.Model):
     """The invoices one courtesy call is about (the through table)."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
-    # call and invoice lead the indexes below (a call's invoices, one call per invoice).
+    # References checked per statement (caring migration 0003); call and invoice lead the
+    # indexes below (a call's invoices, one call per invoice).
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
     call = models.ForeignKey(CourtesyCall, on_delete=models.CASCADE, related_name="links",
-                             db_index=False)
+                             db_index=False, db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+",
-                                db_index=False)
+                                db_index=False, db_constraint=False)
     # The planning day that linked the invoice.
     linked_on = models.DateField()
 

@@ -237,6 +237,43 @@ def _link(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> list[int
     return _returned_ids(sql, [run_date, *_waiting_params(policy, run_date, lo, hi)])
 
 
+def _calls_and_links(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int,
+                     now: dt.datetime) -> tuple[list[int], list[int]]:
+    """Steps 2 and 3 in one PostgreSQL statement: the waiting invoices are found once (the
+    window's invoices joined to their assignments) and feed both the new calls and the links.
+    Returns the new calls' ids and the call of each new link."""
+    # Constant SQL; every value is a parameter. The final INSERT cannot see the rows new_calls
+    # inserts (one snapshot for the whole statement), so the targets take them from RETURNING.
+    sql = (
+        "WITH waiting AS MATERIALIZED (SELECT a.client_id, a.policy_id, a.debtor_id, "  # noqa: S608
+        "  a.invoice_id, i.due_date, i.open_balance " + _WAITING + "), "  # noqa: S608
+        "new_calls AS (INSERT INTO caring_courtesycall (client_id, policy_id, debtor_id, "
+        "  window_date, first_due_date, amount, priority, status, attempts, outcome, note, "
+        "  cancel_reason, schedule_reason, destination, created_at, updated_at) "
+        "  SELECT w.client_id, w.policy_id, w.debtor_id, %s, MIN(w.due_date), "
+        f"  SUM(w.open_balance), {_priority('SUM(w.open_balance)', 'w.debtor_id')}, "
+        "  'planned', 0, '', '', '', '', '', %s, %s FROM waiting w "
+        "  WHERE NOT EXISTS (SELECT 1 FROM caring_courtesycall c WHERE c.debtor_id = w.debtor_id"
+        "                    AND c.status = 'planned') "
+        "  GROUP BY w.client_id, w.policy_id, w.debtor_id "
+        "  ON CONFLICT (debtor_id, window_date) DO NOTHING RETURNING id, debtor_id), "
+        "targets AS (SELECT id, debtor_id FROM new_calls UNION ALL "
+        "  SELECT c.id, c.debtor_id FROM caring_courtesycall c WHERE c.status = 'planned' "
+        "  AND c.debtor_id IN (SELECT debtor_id FROM waiting)) "
+        "INSERT INTO caring_courtesycallinvoice (client_id, call_id, invoice_id, linked_on) "
+        "SELECT w.client_id, t.id, w.invoice_id, %s FROM waiting w "
+        "JOIN targets t ON t.debtor_id = w.debtor_id "
+        "ON CONFLICT (invoice_id) DO NOTHING "
+        "RETURNING call_id, call_id IN (SELECT id FROM new_calls)"
+    )
+    params = [*_waiting_params(policy, run_date, lo, hi), run_date, now, now, run_date]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    linked_to = [call_id for call_id, _new in rows]
+    return sorted({call_id for call_id, new in rows if new}), linked_to
+
+
 def _returned_ids(sql: str, params: list[object]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -326,9 +363,12 @@ def policy_plan_chunk(*, policy: CaringPolicy, run_date: dt.date, lo: int, hi: i
     with transaction.atomic():
         assigned = _assign(policy, run_date, lo, hi, now)
         _statistics_refresh("caring_caringassignment", assigned)
-        new_calls = _calls(policy, run_date, lo, hi, now)
+        if connection.vendor == "postgresql":
+            new_calls, linked_to = _calls_and_links(policy, run_date, lo, hi, now)
+        else:
+            new_calls = _calls(policy, run_date, lo, hi, now)
+            linked_to = _link(policy, run_date, lo, hi)
         _statistics_refresh("caring_courtesycall", len(new_calls))
-        linked_to = _link(policy, run_date, lo, hi)
         _statistics_refresh("caring_courtesycallinvoice", len(linked_to))
         calls_price(call_ids=set(linked_to) - set(new_calls))
     result.assigned += assigned
