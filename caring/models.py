@@ -259,6 +259,9 @@ class CaringTask(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -267,6 +270,11 @@ class CaringTask(models.Model):
             # A retried outcome POST opens one task per invoice and kind, not two.
             models.UniqueConstraint(fields=["call", "invoice", "kind"],
                                     name="caring_task_once"),
+        ]
+        indexes = [
+            # The follow-up list: a client's open tasks, oldest first.
+            models.Index(fields=["client", "created_at"], name="caring_task_open",
+                         condition=Q(status="open")),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from access.scoping import AnyUser, object_get_for_user, scope_to_user
-from caring.models import CaringAssignment, CaringPolicy, CourtesyCall
+from caring.models import CaringAssignment, CaringPolicy, CaringTask, CourtesyCall
 from portfolio.models import Invoice, PaymentAllocation
 
 
@@ -63,6 +63,22 @@ def queue_for_agent(*, user: AnyUser, now: dt.datetime | None = None) -> QuerySe
                 | Q(status=CourtesyCall.Status.IN_PROGRESS, claimed_by=user))
         .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
     )
+
+
+def task_list(*, user: AnyUser, status: str = CaringTask.Status.OPEN) -> QuerySet[CaringTask]:
+    """Follow-up tasks of the user's clients: open ones oldest first (through the partial index
+    caring_task_open), done ones most recently closed first."""
+    tasks = scope_to_user(
+        CaringTask.objects.select_related("client", "invoice", "call__debtor", "created_by",
+                                          "done_by"), user,
+    ).filter(status=status)
+    if status == CaringTask.Status.OPEN:
+        return tasks.order_by("created_at", "id")
+    return tasks.order_by("-done_at", "-id")
+
+
+def task_get_for_user(*, user: AnyUser, pk: object) -> CaringTask:
+    return object_get_for_user(CaringTask.objects.all(), user, pk=pk)
 
 
 def call_invoices(call: CourtesyCall) -> QuerySet[Invoice]:

@@ -1,4 +1,5 @@
-"""Write use cases of caring: policies, claiming a courtesy call and recording its outcome."""
+"""Write use cases of caring: policies, claiming a courtesy call, recording its outcome and
+closing the follow-up tasks it opened."""
 
 from __future__ import annotations
 
@@ -187,3 +188,22 @@ def call_outcome_record(*, call: CourtesyCall, user: AbstractBaseUser, outcome: 
             call.schedule_reason = reason
     call.save()
     return call
+
+
+def task_complete(*, task: CaringTask, user: AbstractBaseUser, note: str = "") -> CaringTask:
+    """Mark a follow-up task (resend, correct) done, with who and when. One conditional UPDATE:
+    two people closing the same task at once close it once, and the second is told."""
+    note = note.strip()
+    if len(note) > 2000:
+        raise DomainError("The note is too long (2,000 characters at most).", field="note")
+    now = timezone.now()
+    changes: dict[str, object] = {"status": CaringTask.Status.DONE, "done_by": user,
+                                  "done_at": now}
+    if note:
+        changes["note"] = f"{task.note}\n{note}".strip() if task.note else note
+    closed = CaringTask.objects.filter(pk=task.pk, status=CaringTask.Status.OPEN).update(
+        **changes)
+    if not closed:
+        raise DomainError("This task was already marked done.", code="task_done")
+    task.refresh_from_db()
+    return task

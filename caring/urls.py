@@ -11,5 +11,7 @@ urlpatterns = [
     path("calls/<int:pk>/", views.workspace, name="workspace"),
     path("calls/<int:pk>/claim/", views.claim, name="claim"),
     path("calls/<int:pk>/outcome/", views.outcome, name="outcome"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("compare/", views.compare, name="compare"),
 ]

@@ -1,5 +1,5 @@
-"""Caring pages: the plan and policies (credit managers), the queue and workspace (agents),
-and the comparison of called and control invoices."""
+"""Caring pages: the plan and policies (credit managers), the queue and workspace (agents), the
+follow-up tasks calls open, and the comparison of called and control invoices."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from access.errors import DomainError
 from caring import selectors, services
 from caring.forms import OutcomeForm, PolicyForm
-from caring.models import CaringPolicy
+from caring.models import CaringPolicy, CaringTask
 from portfolio import selectors as portfolio_selectors
 
 
@@ -144,6 +145,37 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
         "call": call, "form": form if status != 200 else OutcomeForm(), "mine": status != 200,
         "recorded": status == 200,
     }, status=status)
+
+
+TASKS_PER_PAGE = 50
+
+
+@login_required
+@permission_required("caring.view_caringtask", raise_exception=True)
+def tasks(request: HttpRequest) -> HttpResponse:
+    """Invoices to resend and invoice data to correct, found by courtesy calls."""
+    status = request.GET.get("status", CaringTask.Status.OPEN)
+    if status not in CaringTask.Status.values:
+        status = CaringTask.Status.OPEN
+    page = Paginator(selectors.task_list(user=request.user, status=status),
+                     TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "caring/tasks.html", {
+        "page": page, "status": status,
+        "can_close": request.user.has_perm("caring.change_caringtask")})
+
+
+@login_required
+@require_POST
+@permission_required("caring.change_caringtask", raise_exception=True)
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get_for_user(user=request.user, pk=pk)
+    try:
+        services.task_complete(task=task, user=request.user, note=request.POST.get("note", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Task marked done."))
+    return redirect("caring:tasks")
 
 
 @login_required
