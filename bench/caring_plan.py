@@ -19,6 +19,9 @@ What it does, in one process:
 4. Measures, in the same run, one plain `INSERT … SELECT` of the same invoice rows (the same
    window predicate) into a table shaped like caring_caringassignment (same indexes, unique
    key and foreign keys) and prints plan / plain. Target: ≤ 3x.
+5. Repeats each day and its plain insert (`--repeats`, 3 by default; a cold start goes back to
+   freshly migrated caring tables, a steady-state day deletes what it planned) and compares the
+   best time of each side, printing every sample.
 """
 
 from __future__ import annotations
@@ -56,7 +59,6 @@ def _recreate_database(base_url: str, name: str) -> None:
 def _populate(invoices: int) -> int:
     from django.db import connection
 
-    from caring.models import CaringPolicy
     from portfolio.models import Client
     from scoring.models import ScoringModel
 
@@ -111,9 +113,45 @@ def _populate(invoices: int) -> int:
         for table in ("portfolio_debtor", "portfolio_contactpoint", "portfolio_invoice",
                       "scoring_debtorscore"):
             cursor.execute(f"ANALYZE {table}")
-    CaringPolicy.objects.create(client=client, days_before_due=5,
-                                control_share="0.100", seed=4242, calls_per_agent_hour=12)
+    _policy_create(client.pk)
     return client.pk
+
+
+def _policy_create(client_id: int) -> None:
+    from caring.models import CaringPolicy
+
+    CaringPolicy.objects.create(client_id=client_id, days_before_due=5,
+                                control_share="0.100", seed=4242, calls_per_agent_hour=12)
+
+
+def _forget_day(client_id: int, day: dt.date, *, fresh: bool) -> None:
+    """Undo a measured run before the next repetition (untimed). A cold start goes back to a
+    fresh install: caring's tables dropped and migrated again (no rows, never analysed). A
+    steady-state day removes the rows that day planned, and the tables get statistics again."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if fresh:
+        call_command("migrate", "caring", "zero", verbosity=0)
+        call_command("migrate", "caring", verbosity=0)
+        _policy_create(client_id)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM caring_courtesycallinvoice WHERE linked_on = %s", [day])
+        cursor.execute("DELETE FROM caring_courtesycall WHERE window_date = %s", [day])
+        cursor.execute("DELETE FROM caring_caringassignment WHERE window_date = %s", [day])
+    _autovacuum_pass()
+
+
+def _autovacuum_pass() -> None:
+    """What autovacuum does to the caring tables after a planning day (PostgreSQL 13 and later
+    vacuum after inserts too): statistics, and a visibility map so that probes of the links'
+    unique index need not visit the heap."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+        cursor.execute("VACUUM (ANALYZE) caring_caringassignment, caring_courtesycall, "
+                       "caring_courtesycallinvoice")
 
 
 def _plain_insert(client_id: int, policy_id: int, after: dt.date,
@@ -144,7 +182,7 @@ def _plain_insert(client_id: int, policy_id: int, after: dt.date,
     return time.perf_counter() - started, rows
 
 
-def _plan_day(client_id: int, day: dt.date) -> dict[str, float | int]:
+def _plan_day(client_id: int, day: dt.date, *, schedule: bool) -> dict[str, float | int]:
     from django.utils import timezone
 
     from caring import planning
@@ -157,17 +195,19 @@ def _plan_day(client_id: int, day: dt.date) -> dict[str, float | int]:
         planning.policy_plan_chunk(policy=policy, run_date=day, lo=lo, hi=hi, result=result)
     plan = time.perf_counter() - started
     started = time.perf_counter()
-    scheduled = planning.calls_schedule(policy=policy, run_date=day, now=timezone.now())
-    schedule = time.perf_counter() - started
-    return {"policy_id": policy.pk, "plan": plan, "schedule": schedule, "assigned": result.assigned,
-            "calls": result.calls, "linked": result.linked, "chunks": result.chunks,
-            "scheduled": scheduled}
+    scheduled = (planning.calls_schedule(policy=policy, run_date=day, now=timezone.now())
+                 if schedule else 0)
+    return {"policy_id": policy.pk, "plan": plan, "schedule": time.perf_counter() - started,
+            "assigned": result.assigned, "calls": result.calls, "linked": result.linked,
+            "chunks": result.chunks, "scheduled": scheduled}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--database", default="fido_bench_caring")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each day and of its plain INSERT; the best of each counts")
     args = parser.parse_args()
 
     base_url = os.environ.get("DATABASE_URL", "")
@@ -208,25 +248,34 @@ def main() -> int:
                        ("steady state", business_days_add(RUN_DATE, 1, "IT"))):
         end = window_end(day, 5, "IT")
         after = day if label == "cold start" else previous_end
-        run = _plan_day(client_id, day)
-        plain, rows = _plain_insert(client_id, run["policy_id"], after, end)
-        ratio = run["plan"] / plain if plain else float("inf")
+        plans: list[float] = []
+        plains: list[float] = []
+        for repeat in range(args.repeats):
+            if repeat:
+                _forget_day(client_id, day, fresh=label == "cold start")
+            # Slots are laid out on the last repetition only: the contact engine's decisions
+            # are reported beside the plan, not part of the ratio.
+            run = _plan_day(client_id, day, schedule=repeat == args.repeats - 1)
+            plain, rows = _plain_insert(client_id, run["policy_id"], after, end)
+            plans.append(run["plan"])
+            plains.append(plain)
+        # The best of each side: the machine is shared, and what other work adds to a
+        # measurement is noise, not cost.
+        ratio = min(plans) / min(plains) if min(plains) else float("inf")
         worst = max(worst, ratio)
         print(f"{label} {day}: {run['assigned']:,} invoices entered the window "
               f"({rows:,} in the plain insert), {run['calls']:,} calls, {run['linked']:,} "
               f"links in {run['chunks']} chunks")
-        print(f"  plan {run['plan']:.2f} s · plain INSERT … SELECT {plain:.2f} s · "
-              f"ratio {ratio:.2f}x (target ≤ {TARGET_RATIO:.0f}x)")
+        print(f"  plan {min(plans):.2f} s · plain INSERT … SELECT {min(plains):.2f} s · "
+              f"ratio {ratio:.2f}x (target ≤ {TARGET_RATIO:.0f}x); best of {args.repeats}: "
+              f"plan {', '.join(f'{t:.2f}' for t in plans)} s, "
+              f"plain {', '.join(f'{t:.2f}' for t in plains)} s")
         print(f"  schedule {run['schedule']:.2f} s for {run['scheduled']:,} calls "
-              f"(contact-engine decisions) · total {run['plan'] + run['schedule']:.2f} s")
+              f"(contact-engine decisions)")
         previous_end = end
-        # The steady state is measured as production sees it: the caring tables have
-        # statistics (autovacuum's ANALYZE), not the empty-table guesses of a fresh database.
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE caring_caringassignment, caring_courtesycall, "
-                           "caring_courtesycallinvoice")
+        # The steady state is measured as production sees it: the caring tables vacuumed and
+        # analysed by autovacuum after the previous day, not a fresh database's guesses.
+        _autovacuum_pass()
     return 0 if worst <= TARGET_RATIO else 1
 
 

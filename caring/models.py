@@ -91,12 +91,17 @@ class CaringAssignment(models.Model):
     "does caring work?" comparison.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    # References checked per statement by PostgreSQL triggers, not per row (caring migration
+    # 0005): the planner writes a day's assignments in one set.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
     # policy and debtor lead composite indexes below, which serve their lookups too.
     policy = models.ForeignKey(CaringPolicy, on_delete=models.PROTECT, related_name="assignments",
-                               db_index=False)
-    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="caring")
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="+", db_index=False)
+                               db_index=False, db_constraint=False)
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="caring",
+                                   db_constraint=False)
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="+", db_index=False,
+                               db_constraint=False)
     window_date = models.DateField(_("planned on"))
     # 0..9999 from the deterministic hash of invoice id and policy seed; control iff below
     # control_share x 10000 at assignment time (recorded, so later policy edits move nobody).
