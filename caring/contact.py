@@ -17,6 +17,7 @@ from django.utils import timezone
 from compliance.engine import can_contact, can_contact_many
 from compliance.models import ContactHold
 from compliance.services import contact_attempt_record
+from portfolio import services as portfolio_services
 
 if TYPE_CHECKING:
     from caring.models import CourtesyCall
@@ -50,18 +51,36 @@ def account_held(at: dt.datetime | None = None, debtor_ref: str = "debtor_id") -
     ))
 
 
-def _destination(call: CourtesyCall) -> str:
+def _usable_phones(call: CourtesyCall):
+    return call.debtor.contact_points.filter(channel="phone", wrong_number_at__isnull=True)
+
+
+def call_destination(call: CourtesyCall) -> str:
+    """The number the call goes to: the one chosen when its slot was decided, else the
+    debtor's first phone not reported wrong."""
     if call.destination:
         return call.destination
-    point = call.debtor.contact_points.filter(channel="phone").order_by("id").first()
+    point = _usable_phones(call).order_by("id").first()
     return point.value if point else ""
+
+
+def wrong_number_report(*, call: CourtesyCall, user: Any, at: dt.datetime) -> bool:
+    """Flag the number the call went to as someone else's (the engine will neither pick nor
+    permit it again) and forget it as the call's destination. True when the debtor has
+    another phone to try."""
+    destination = call_destination(call)
+    point = call.debtor.contact_points.filter(channel="phone", value=destination).first()
+    if point is not None:
+        portfolio_services.contact_point_wrong_number_report(point=point, by=user, at=at)
+    call.destination = ""
+    return _usable_phones(call).exists()
 
 
 def attempt_record(*, call: CourtesyCall, user: Any, outcome: str, at: dt.datetime) -> None:
     """Log the attempt in the engine's record (its pacing counts it from now on)."""
     result, party = _ATTEMPT[outcome]
     contact_attempt_record(
-        debtor=call.debtor, channel=CHANNEL, destination=_destination(call), started_at=at,
+        debtor=call.debtor, channel=CHANNEL, destination=call_destination(call), started_at=at,
         result=result, party=party, invoice_ids=list(call.links.values_list("invoice_id",
                                                                             flat=True)),
         consent_given_at=at if outcome == "callback" else None,
@@ -71,7 +90,7 @@ def attempt_record(*, call: CourtesyCall, user: Any, outcome: str, at: dt.dateti
 def next_attempt_at(*, call: CourtesyCall, after: dt.datetime) -> tuple[dt.datetime, str]:
     """When to retry an unreachable debtor: the engine's next permitted time after the spacing."""
     candidate = after + DEFAULT_SPACING
-    decision = can_contact(call.debtor, CHANNEL, _destination(call), candidate,
+    decision = can_contact(call.debtor, CHANNEL, call_destination(call), candidate,
                            purpose="caring retry")
     if decision.allowed or decision.next_permitted_at is None:
         return candidate, "" if decision.allowed else decision.reason[:300]

@@ -181,13 +181,25 @@ def call_outcome_record(*, call: CourtesyCall, user: AbstractBaseUser, outcome: 
         if call.attempts >= call.policy.max_attempts:
             call.status = CourtesyCall.Status.FAILED
         else:
-            call.status = CourtesyCall.Status.PLANNED
-            call.completed_at = None
-            retry_at, reason = contact.next_attempt_at(call=call, after=now)
-            call.scheduled_at = retry_at
-            call.schedule_reason = reason
+            _retry(call, now)
+    elif outcome == Outcome.WRONG_NUMBER:
+        # The number is flagged on the debtor's record; another number of theirs is tried
+        # within the attempts the policy allows, else the call ends here.
+        has_other = contact.wrong_number_report(call=call, user=user, at=now)
+        if has_other and call.attempts < call.policy.max_attempts:
+            _retry(call, now)
     call.save()
     return call
+
+
+def _retry(call: CourtesyCall, now: dt.datetime) -> None:
+    """Back to the queue at the engine's next permitted time for the debtor's number."""
+    call.status = CourtesyCall.Status.PLANNED
+    call.completed_at = None
+    retry_at, reason = contact.next_attempt_at(call=call, after=now)
+    call.scheduled_at = retry_at
+    call.schedule_reason = reason
+    call.destination = contact.call_destination(call)
 
 
 def task_complete(*, task: CaringTask, user: AbstractBaseUser, note: str = "") -> CaringTask:

@@ -13,7 +13,8 @@ below is pure: facts and a time in, a `Decision` out. Layers, first deny wins:
 2. the debtor's own restrictions (`debtor.*`): inconvenient times and places, channel opt-outs
    (a text keyword is one: compliance.services.sms_inbound_opt_out), preferred channel; and
    no written message to a contact point not yet confirmed (`contact.unconfirmed_destination`,
-   SPEC §6);
+   SPEC §6), and no contact at all to a number reported as a wrong number
+   (`contact.wrong_number`; a planner never picks one);
 3. the jurisdiction pack by country and US state (`<pack>.<parameter>`, e.g.
    `US.connected_calls_per_7_days`, `US-MA.connected_calls_per_7_days`): call window in every
    candidate zone (intersection), Sundays and public holidays, stop 10 minutes before the
@@ -82,6 +83,7 @@ class PointFact:
     label: str
     timezones: tuple[str, ...]
     confirmed: bool = True
+    wrong_number: bool = False  # someone else answers it: never chosen, never called
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ class _Context:
     primary: str
     label: str
     confirmed: bool
+    wrong_number: bool
     invoice_ids: frozenset[int] | None
     debt_ref: str
     is_holiday: Any
@@ -182,6 +185,7 @@ def _context(facts: DebtorFacts, channel: str, destination: str,
         channel=channel, destination=destination, media=frozenset(media), zones=unique,
         primary=unique[0], label=(point.label if point else "").strip().lower(),
         confirmed=point.confirmed if point is not None else True,
+        wrong_number=point.wrong_number if point is not None else False,
         invoice_ids=frozenset(invoice_ids) if invoice_ids is not None else None,
         debt_ref=debt_ref, is_holiday=windows.holiday_check(facts.country, facts.region),
     )
@@ -268,6 +272,16 @@ def _unconfirmed_destination(ctx: _Context) -> Denial | None:
     return Denial(2, ["contact.unconfirmed_destination"],
                   "Not to this address: it was found outside the client's file and is not "
                   "confirmed yet.", None, True)
+
+
+def _wrong_number(ctx: _Context) -> Denial | None:
+    """A number reported as someone else's is not called, whatever the time: a call there
+    would talk about the debt to a third party. Cleared on the debtor's record once checked."""
+    if not ctx.wrong_number:
+        return None
+    return Denial(2, ["contact.wrong_number"],
+                  "Not this number: it was reported as a wrong number (someone else answers "
+                  "it).", None, True)
 
 
 def _restrictions(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
@@ -465,7 +479,7 @@ def _pacing(facts: DebtorFacts, rules: RuleSet, ctx: _Context, at: dt.datetime) 
 
 
 def _first_denial(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
-    denial = (_holds(facts, ctx, at) or _unconfirmed_destination(ctx)
+    denial = (_holds(facts, ctx, at) or _wrong_number(ctx) or _unconfirmed_destination(ctx)
               or _restrictions(facts, ctx, at))
     if denial:
         return denial
@@ -534,7 +548,8 @@ def _destinations(facts: DebtorFacts, channel: str) -> list[str]:
         kinds = ["email"]
     else:
         kinds = ["phone", "email"]
-    return [p.value for kind in kinds for p in facts.points if p.channel == kind]
+    return [p.value for kind in kinds for p in facts.points
+            if p.channel == kind and not p.wrong_number]
 
 
 def _no_destination(facts: DebtorFacts, channel: str, at: dt.datetime) -> Decision:

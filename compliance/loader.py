@@ -169,11 +169,12 @@ def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
         attempts[row[0]].append(AttemptFact(*row[1:]))
 
     points: dict[int, list[PointFact]] = defaultdict(list)
-    for debtor_id, channel, value, label, zones, confirmed in (
+    for debtor_id, channel, value, label, zones, confirmed, wrong_at in (
             ContactPoint.objects.filter(_for_debtors(ids)).order_by("debtor_id", "id")
-            .values_list("debtor_id", "channel", "value", "label", "timezones", "confirmed")):
+            .values_list("debtor_id", "channel", "value", "label", "timezones", "confirmed",
+                         "wrong_number_at")):
         points[debtor_id].append(PointFact(channel, value, label, tuple(zones or ()),
-                                           confirmed))
+                                           confirmed, wrong_number=wrong_at is not None))
 
     disputed: dict[int, set[int]] = defaultdict(set)
     for debtor_id, invoice_id in Invoice.objects.filter(

@@ -12,7 +12,10 @@ class ClientAdmin(admin.ModelAdmin):
 class ContactPointInline(admin.TabularInline):
     model = ContactPoint
     extra = 0
-    fields = ["channel", "value", "label", "source", "confirmed"]
+    # An administrator clears a wrong-number report once the number is checked.
+    fields = ["channel", "value", "label", "source", "confirmed", "wrong_number_at",
+              "wrong_number_by"]
+    readonly_fields = ["wrong_number_by"]
 
 
 @admin.register(Debtor)

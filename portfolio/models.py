@@ -154,6 +154,11 @@ class ContactPoint(models.Model):
     # A contact point found outside the client's file needs confirmation before any debt
     # content is sent to it (SPEC §6).
     confirmed = models.BooleanField(default=True)
+    # Reported as a wrong number (someone else answered): the contact engine never picks it
+    # again and refuses a call to it until the report is cleared. Who and when, as for flags.
+    wrong_number_at = models.DateTimeField(_("reported wrong number at"), null=True, blank=True)
+    wrong_number_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -144,6 +144,23 @@ def debtor_flag_set(*, debtor: Debtor, flag: str, value: bool, by: AbstractBaseU
     return debtor
 
 
+def contact_point_wrong_number_report(*, point: ContactPoint, by: AbstractBaseUser | None,
+                                      at: dt.datetime | None = None) -> ContactPoint:
+    """Record that someone other than the debtor answers this number. The first report stands
+    (a second one changes nothing)."""
+    ContactPoint.objects.filter(pk=point.pk, wrong_number_at__isnull=True).update(
+        wrong_number_at=at or timezone.now(), wrong_number_by=by)
+    point.refresh_from_db()
+    return point
+
+
+def contact_point_wrong_number_clear(*, point: ContactPoint) -> ContactPoint:
+    """The number was checked and is the debtor's after all: it may be called again."""
+    ContactPoint.objects.filter(pk=point.pk).update(wrong_number_at=None, wrong_number_by=None)
+    point.refresh_from_db()
+    return point
+
+
 def _check_dates(issue_date: dt.date, due_date: dt.date) -> None:
     if due_date < issue_date:
         raise DomainError(f"The due date {due_date} is before the issue date {issue_date}.",

@@ -14,9 +14,9 @@ from access.errors import DomainError
 from access.roles import Role
 from caring import services
 from caring.models import CaringPolicy, CaringTask, CourtesyCall, CourtesyCallInvoice
-from portfolio.models import Invoice
+from portfolio.models import ContactPoint, Invoice
 from tests.caring.factories import CaringPolicyFactory, CourtesyCallFactory
-from tests.factories import DebtorFactory, InvoiceFactory, user_with_role
+from tests.factories import ContactPointFactory, DebtorFactory, InvoiceFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +164,35 @@ def test_every_outcome_is_logged_as_an_attempt_in_the_contact_engine(personas) -
 def test_a_wrong_number_closes_the_call(personas) -> None:
     call = _work(_call_with_invoices(personas.client_a), personas.agent, "wrong_number")
     assert (call.status, call.outcome) == ("done", "wrong_number")
+
+
+def _phones(call: CourtesyCall, *numbers: str) -> list[ContactPoint]:
+    return [ContactPointFactory(debtor=call.debtor, value=number) for number in numbers]
+
+
+def test_a_wrong_number_is_flagged_and_the_call_closes_when_no_other_number_is_left(
+        personas) -> None:
+    call = _call_with_invoices(personas.client_a)
+    (only,) = _phones(call, "+390212345678")
+
+    call = _work(call, personas.agent, "wrong_number")
+
+    only.refresh_from_db()
+    assert only.wrong_number_at is not None and only.wrong_number_by == personas.agent
+    assert (call.status, call.destination) == ("done", "")
+
+
+def test_after_a_wrong_number_the_debtors_other_number_is_tried(personas) -> None:
+    call = _call_with_invoices(personas.client_a)  # policy allows 2 attempts
+    wrong, other = _phones(call, "+390212345678", "+393331234567")
+
+    call = _work(call, personas.agent, "wrong_number")
+
+    wrong.refresh_from_db()
+    other.refresh_from_db()
+    assert wrong.wrong_number_at is not None and other.wrong_number_at is None
+    assert (call.status, call.attempts, call.destination) == ("planned", 1, other.value)
+    assert call.scheduled_at is not None
 
 
 def test_a_policy_with_a_looser_share_than_allowed_is_refused() -> None:

@@ -8,9 +8,10 @@ import pytest
 
 from access.errors import DomainError
 from compliance import services
-from compliance.engine import can_contact, permitted_window
+from compliance.engine import can_contact, can_contact_many, permitted_window
 from compliance.loader import facts_load
 from compliance.models import ContactDecision, ContactHold, RulePack
+from portfolio import services as portfolio_services
 from tests.compliance.factories import (
     IT_MOBILE,
     LONDON,
@@ -455,6 +456,23 @@ def test_no_text_goes_to_a_number_found_outside_the_clients_file_until_confirmed
     assert text.rule_ids == ["contact.unconfirmed_destination"]
     assert not text.overridable
     assert can_contact(debtor, "call", found, local(ROME, *MONDAY, 10)).allowed
+
+
+def test_a_wrong_number_is_never_called_nor_picked_until_the_report_is_cleared():
+    debtor, phone = it_debtor()
+    other = ContactPointFactory(debtor=debtor, value="+393331234567").value
+    point = debtor.contact_points.get(value=phone)
+    portfolio_services.contact_point_wrong_number_report(point=point, by=None)
+    monday_ten = local(ROME, *MONDAY, 10)
+
+    call = can_contact(debtor, "call", phone, monday_ten)
+    best = can_contact_many([debtor], "call", monday_ten)[debtor.pk]
+
+    assert call.rule_ids == ["contact.wrong_number"]
+    assert not call.overridable and call.next_permitted_at is None
+    assert best.allowed and best.destination == other
+    portfolio_services.contact_point_wrong_number_clear(point=point)
+    assert can_contact(debtor, "call", phone, monday_ten).allowed
 
 
 # ---- client rules and pack versions --------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from portfolio import services
-from tests.factories import DebtorFactory, InvoiceFactory
+from tests.factories import ContactPointFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +33,17 @@ def test_agents_get_the_pre_dial_check_and_client_viewers_do_not(client, persona
 
     assert check in agent_page
     assert check not in viewer_page
+
+
+def test_a_number_reported_wrong_is_marked_on_the_debtor_page(client, personas):
+    debtor = DebtorFactory(client=personas.client_a)
+    wrong = ContactPointFactory(debtor=debtor, value="+390212345678")
+    ContactPointFactory(debtor=debtor, value="+393331234567")
+    services.contact_point_wrong_number_report(point=wrong, by=personas.agent)
+    client.force_login(personas.agent)
+
+    page = client.get(reverse("portfolio:debtor_detail", args=[debtor.pk])).content.decode()
+
+    items = {line for line in page.split("<li>") if "+39" in line}
+    assert any("+390212345678" in item and "wrong number" in item for item in items)
+    assert not any("+393331234567" in item and "wrong number" in item for item in items)
