@@ -1,0 +1,33 @@
+"""The demo starts scored: `scoring_demo` trains and runs every client that has no model."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.utils import timezone
+
+from portfolio.demo import demo_portfolio_create
+from scoring.models import DebtorScore, ScoringModel
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(EMBEDDED=True)
+def test_the_demo_client_gets_models_and_scores_once(tmp_path) -> None:
+    (client,) = demo_portfolio_create(seed=5, today=timezone.localdate(), invoices=2_000,
+                                      clients=["utility"])
+    with override_settings(SCORING_ARTIFACT_DIR=tmp_path):
+        call_command("scoring_demo")
+        models = ScoringModel.objects.filter(client=client).count()
+        scores = DebtorScore.objects.filter(model__client=client).count()
+
+        call_command("scoring_demo")  # a second start trains nothing more
+
+    assert models == 2  # the scorecard and its challenger
+    assert scores > 0
+    assert ScoringModel.objects.filter(client=client).count() == models
+
+
+@override_settings(EMBEDDED=False)
+def test_outside_the_embedded_demo_it_refuses() -> None:
+    with pytest.raises(CommandError, match="embedded demo"):
+        call_command("scoring_demo")
