@@ -67,7 +67,9 @@ def test_it_scores_in_chunks_that_write_nothing_twice(trained, django_assert_max
     score = debtor_score_latest(debtor=debtors[0])
     assert score.model == proposed and score.as_of == TRAINED_ON
     assert score.band in "ABCDE" and 0 <= score.probability <= 1
-    for reason in score.reasons:
+    # Stored compactly ([code, impact, value, *extra]), worded when read.
+    assert all(isinstance(stored, list) for stored in score.reasons)
+    for reason in score.reason_lines:
         assert reason["impact"] < 0 and reason["text"] and reason["code"] in proposed.features
     with django_assert_max_num_queries(1):
         assert len(debtor_scores_latest(debtor_ids=[d.pk for d in debtors])) == 150
