@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext, ngettext
 
+from scoring.features import REASON_WORDING
+
 MAX_REASONS = 3
 
 
@@ -76,6 +78,8 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
         if not params.get("value"):
             return gettext("sector unknown")
         return gettext("sector: %(sector)s") % {"sector": params["value"]}
+    if code in REASON_WORDING:
+        return REASON_WORDING[code](code, value)
     return gettext("%(code)s: %(value)s") % {"code": code, "value": params.get("value")}
 
 
