@@ -108,9 +108,15 @@ class DebtorScore(models.Model):
         D = "D", _("D — high risk")
         E = "E", _("E — highest risk")
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores")
-    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="scores")
+    # References checked once per statement by triggers on PostgreSQL (scoring migration 0004),
+    # not per row by foreign keys: a batch chunk inserts 5,000 scores at once. debtor and model
+    # lead the composite indexes below, which serve their lookups.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores",
+                               db_index=False, db_constraint=False)
+    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="scores",
+                              db_index=False, db_constraint=False)
     as_of = models.DateField(_("as of"))
     probability = models.DecimalField(_("probability of late payment or default"),
                                       max_digits=6, decimal_places=5)
