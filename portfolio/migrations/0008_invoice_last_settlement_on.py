@@ -41,61 +41,72 @@ def _refresh_sql(where: str) -> str:
     WHERE i.id = s.id AND i.last_settlement_on IS DISTINCT FROM s.settled"""
 
 
-_FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION portfolio_invoice_settlement_refresh(ids bigint[]) RETURNS void
-LANGUAGE sql AS $$ {_refresh_sql("i2.id = ANY(ids)")} $$;
+_PAYMENTS_CHANGED = """i2.id IN (
+        SELECT pa.invoice_id FROM fido_new_rows n
+        JOIN fido_old_rows o ON o.id = n.id
+        JOIN portfolio_paymentallocation pa ON pa.payment_id = n.id
+        WHERE n.value_date IS DISTINCT FROM o.value_date)"""
+_INVOICES_CHANGED = """i2.id IN (
+        SELECT n.id FROM fido_new_rows n JOIN fido_old_rows o ON o.id = n.id
+        WHERE (n.amount, n.issue_date, n.last_settlement_on)
+              IS DISTINCT FROM (o.amount, o.issue_date, o.last_settlement_on))"""
 
+# The refresh is inlined in each trigger function, reading the statement's transition
+# tables directly: a semi-join that PostgreSQL can hash when a statement touches a million rows.
+_FUNCTIONS = f"""
 -- Allocations and credit notes: the invoices their new and old rows name.
-CREATE OR REPLACE FUNCTION portfolio_settlement_children_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION portfolio_settlement_children_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        PERFORM portfolio_invoice_settlement_refresh(
-            ARRAY(SELECT DISTINCT invoice_id FROM fido_new_rows));
-    END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        PERFORM portfolio_invoice_settlement_refresh(
-            ARRAY(SELECT DISTINCT invoice_id FROM fido_old_rows));
-    END IF;
+    {_refresh_sql("i2.id IN (SELECT invoice_id FROM fido_new_rows)")};
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION portfolio_settlement_children_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    {_refresh_sql("i2.id IN (SELECT invoice_id FROM fido_old_rows)")};
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION portfolio_settlement_children_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    {_refresh_sql("i2.id IN (SELECT invoice_id FROM fido_new_rows "
+                  "UNION SELECT invoice_id FROM fido_old_rows)")};
     RETURN NULL;
 END $$;
 
 -- Payments: the invoices they are allocated to, when their value date changed.
-CREATE OR REPLACE FUNCTION portfolio_settlement_payments_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION portfolio_settlement_payments_updated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM portfolio_invoice_settlement_refresh(ARRAY(
-        SELECT DISTINCT pa.invoice_id FROM fido_new_rows n
-        JOIN fido_old_rows o ON o.id = n.id
-        JOIN portfolio_paymentallocation pa ON pa.payment_id = n.id
-        WHERE n.value_date IS DISTINCT FROM o.value_date));
+    {_refresh_sql(_PAYMENTS_CHANGED)};
     RETURN NULL;
 END $$;
 
 -- Invoices: those whose amount, issue date or settlement date an outside statement changed.
 -- The refresh's own UPDATE (trigger depth 2) is not checked again.
-CREATE OR REPLACE FUNCTION portfolio_settlement_invoices_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION portfolio_settlement_invoices_updated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF pg_trigger_depth() > 1 THEN
         RETURN NULL;
     END IF;
-    PERFORM portfolio_invoice_settlement_refresh(ARRAY(
-        SELECT n.id FROM fido_new_rows n JOIN fido_old_rows o ON o.id = n.id
-        WHERE (n.amount, n.issue_date, n.last_settlement_on)
-              IS DISTINCT FROM (o.amount, o.issue_date, o.last_settlement_on)));
+    {_refresh_sql(_INVOICES_CHANGED)};
     RETURN NULL;
 END $$;
 """
 
-# (table, trigger function, operations)
+_CHILDREN = {"INSERT": "portfolio_settlement_children_inserted",
+             "UPDATE": "portfolio_settlement_children_updated",
+             "DELETE": "portfolio_settlement_children_deleted"}
+# (table, {operation: trigger function})
 _TRIGGERS = [
-    ("portfolio_paymentallocation", "portfolio_settlement_children_changed",
-     ("INSERT", "UPDATE", "DELETE")),
-    ("portfolio_creditnote", "portfolio_settlement_children_changed",
-     ("INSERT", "UPDATE", "DELETE")),
-    ("portfolio_payment", "portfolio_settlement_payments_changed", ("UPDATE",)),
-    ("portfolio_invoice", "portfolio_settlement_invoices_changed", ("UPDATE",)),
+    ("portfolio_paymentallocation", _CHILDREN),
+    ("portfolio_creditnote", _CHILDREN),
+    ("portfolio_payment", {"UPDATE": "portfolio_settlement_payments_updated"}),
+    ("portfolio_invoice", {"UPDATE": "portfolio_settlement_invoices_updated"}),
 ]
 _REFERENCING = {
     "INSERT": "REFERENCING NEW TABLE AS fido_new_rows",
@@ -109,8 +120,8 @@ def forwards(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(_FUNCTIONS)
-        for table, function, operations in _TRIGGERS:
-            for operation in operations:
+        for table, functions in _TRIGGERS:
+            for operation, function in functions.items():
                 cursor.execute(
                     f"CREATE TRIGGER {table}_settlement_{operation.lower()} AFTER {operation} "
                     f"ON {table} {_REFERENCING[operation]} "
@@ -123,15 +134,12 @@ def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        for table, _function, operations in _TRIGGERS:
-            for operation in operations:
+        for table, functions in _TRIGGERS:
+            for operation in functions:
                 cursor.execute(
                     f"DROP TRIGGER IF EXISTS {table}_settlement_{operation.lower()} ON {table}")
-        for function in ("portfolio_settlement_children_changed",
-                         "portfolio_settlement_payments_changed",
-                         "portfolio_settlement_invoices_changed"):
+        for function in {f for _table, functions in _TRIGGERS for f in functions.values()}:
             cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
-        cursor.execute("DROP FUNCTION IF EXISTS portfolio_invoice_settlement_refresh(bigint[])")
 
 
 class Migration(migrations.Migration):
