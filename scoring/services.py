@@ -269,13 +269,31 @@ SCORE_COLUMNS = ("client_id, debtor_id, model_id, as_of, probability, points, ba
 def _scores_copy(*, model: ScoringModel, as_of: dt.date, debtor_ids: np.ndarray,
                  probability: np.ndarray, points: np.ndarray, bands: list[str],
                  reasons: list[str]) -> int:
-    """PostgreSQL: COPY the chunk into a temporary table, then one INSERT ... ON CONFLICT DO
-    NOTHING on the (model, debtor, as_of) constraint: the same idempotency as
-    bulk_create(ignore_conflicts=True) without building 5,000 model instances."""
+    """PostgreSQL: COPY the chunk straight into the score table; when any of its rows is
+    already there (a retried chunk), fall back to COPY into a temporary table and one
+    INSERT ... ON CONFLICT DO NOTHING on the (model, debtor, as_of) constraint: the same
+    idempotency as bulk_create(ignore_conflicts=True), and the first run writes each row once
+    instead of twice."""
     text = scores_copy_text(model=model, as_of=as_of, debtor_ids=debtor_ids,
                             probability=probability, points=points, bands=bands,
                             reasons=reasons, created_at=timezone.now())
-    with transaction.atomic(), connection.cursor() as cursor:
+    from psycopg.errors import UniqueViolation  # PostgreSQL only
+
+    with transaction.atomic():
+        try:
+            # A savepoint: a refused COPY leaves the transaction usable for the fallback.
+            with transaction.atomic(), connection.cursor() as cursor, cursor.copy(
+                    f"COPY scoring_debtorscore ({SCORE_COLUMNS}) FROM STDIN") as copy:
+                copy.write(text)
+            return len(debtor_ids)
+        except UniqueViolation:
+            pass  # a retried chunk: some of its rows are already written
+        return _scores_insert_missing(text)
+
+
+def _scores_insert_missing(text: str) -> int:
+    """The chunk's rows through a temporary table, those already written skipped."""
+    with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS scoring_chunk_in (client_id bigint, "
             "debtor_id bigint, model_id bigint, as_of date, probability numeric(6, 5), "
