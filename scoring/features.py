@@ -10,9 +10,11 @@ The work is split in two layers:
 
 - **SQL feature blocks** (`FEATURE_BLOCKS`): each is one query returning, for the debtors of
   one client in a keyset range of ids, a row per debtor of raw aggregates. A new source of
-  evidence is a new block: the collections desk (`recovery`) will add broken promises and
-  contact outcomes as two more blocks (e.g. `promises`: promises made/broken in 6 months;
-  `contacts`: refusals, unreachable attempts), without touching the others.
+  evidence is a new block, registered by the app that holds it (`feature_block_register`,
+  from its AppConfig.ready; scoring imports no higher app): caring adds unreachable courtesy
+  calls and broken payment promises (`caring/features.py`), compliance contact attempts that
+  did not reach the debtor (`compliance/features.py`). Promises taken by the collections desk
+  (`recovery`) will be one more block.
 - **Pure derivation** (`derive_features`): turns raw aggregates into the model's features
   (ratios, ages, years). No database, unit-tested.
 
