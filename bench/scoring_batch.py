@@ -9,7 +9,7 @@ payments and allocations), fits the models on a sample, then runs the batch in a
 worker process, the way a Celery worker would run the chunks one after the other, and prints:
 
 - the run's time (plan with its stability check + every chunk: SQL features, prediction,
-  reasons, COPY + INSERT ... ON CONFLICT of the scores);
+  reasons, COPY of the scores into the score table, with its indexes and reference trigger);
 - the worker's peak memory (ru_maxrss of that process);
 - the floor measured in the same run: the same model's predict_proba on the same feature
   matrix plus a COPY of the results into a plain table (no index, no constraint, no
