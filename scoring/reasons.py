@@ -95,7 +95,9 @@ def _json_value(raw: Any) -> str:
     if isinstance(raw, str):
         return json.dumps(raw)
     number = _number(raw)
-    return "null" if number is None else repr(round(number, 4))
+    if number is None or not math.isfinite(number):
+        return "null"
+    return repr(round(number, 4))
 
 
 def reasons_compact(impacts: dict[str, np.ndarray], features: dict[str, np.ndarray],
