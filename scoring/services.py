@@ -250,16 +250,21 @@ def scores_copy_text(*, model: ScoringModel, as_of: dt.date, debtor_ids: np.ndar
                      reasons: list[str], created_at: dt.datetime) -> str:
     """The chunk's score rows in COPY text format, built in one pass (no per-value adapter).
 
-    Only the reasons can hold a backslash (JSON escapes); COPY text reads it doubled.
+    Only the reasons can hold a backslash (JSON escapes); tabs and newlines inside JSON strings
+    are escaped by JSON itself.
     """
     fixed_head = f"{model.client_id}\t"
     fixed_mid = f"\t{model.pk}\t{as_of.isoformat()}\t"
     tail = f"\t{created_at.isoformat()}\n"
     return "".join(
-        f"{fixed_head}{debtor_id}{fixed_mid}{p:.5f}\t{pts}\t{band}\t"
-        f"{why.replace(chr(92), chr(92) * 2) if chr(92) in why else why}{tail}"
+        f"{fixed_head}{debtor_id}{fixed_mid}{p:.5f}\t{pts}\t{band}\t{_copy_escaped(why)}{tail}"
         for debtor_id, p, pts, band, why in zip(debtor_ids.tolist(), probability.tolist(),
                                                 points.tolist(), bands, reasons, strict=True))
+
+
+def _copy_escaped(text: str) -> str:
+    """COPY's text format reads a backslash as an escape: a literal one is written doubled."""
+    return text.replace("\\", "\\\\") if "\\" in text else text
 
 
 SCORE_COLUMNS = ("client_id, debtor_id, model_id, as_of, probability, points, band, reasons, "
@@ -274,11 +279,11 @@ def _scores_copy(*, model: ScoringModel, as_of: dt.date, debtor_ids: np.ndarray,
     INSERT ... ON CONFLICT DO NOTHING on the (model, debtor, as_of) constraint: the same
     idempotency as bulk_create(ignore_conflicts=True), and the first run writes each row once
     instead of twice."""
+    from psycopg.errors import UniqueViolation  # PostgreSQL only, as is this function
+
     text = scores_copy_text(model=model, as_of=as_of, debtor_ids=debtor_ids,
                             probability=probability, points=points, bands=bands,
                             reasons=reasons, created_at=timezone.now())
-    from psycopg.errors import UniqueViolation  # PostgreSQL only
-
     with transaction.atomic():
         try:
             # A savepoint: a refused COPY leaves the transaction usable for the fallback.
