@@ -9,10 +9,14 @@ payments and allocations), fits the models on a sample, then runs the batch in a
 worker process, the way a Celery worker would run the chunks one after the other, and prints:
 
 - the run's time (plan with its stability check + every chunk: SQL features, prediction,
-  reasons, COPY + INSERT ... ON CONFLICT of the scores);
+  reasons, COPY of the scores into the score table, with its indexes and reference trigger);
 - the worker's peak memory (ru_maxrss of that process);
 - the floor measured in the same run: the same model's predict_proba on the same feature
-  matrix plus a COPY of the results into a table; and the ratio run / floor.
+  matrix plus a COPY of the results into a plain table (no index, no constraint, no
+  trigger); and the ratio run / floor. "The results" are the very rows the run wrote to the
+  score history, every column of them (client, debtor, model, as-of, probability, points,
+  band, reasons, created at): they are read back with COPY ... TO before the floor's clock
+  starts, then copied in with COPY ... FROM while it runs.
 """
 
 from __future__ import annotations
@@ -169,8 +173,7 @@ def worker(client_id: int, model_id: int) -> dict[str, float]:
     from scoring.evaluation import predict_model
     from scoring.features import debtor_features
     from scoring.models import ScoringModel
-    from scoring.scorecard import points_from_probability
-    from scoring.services import band_for, scoring_chunk_score, scoring_run_plan
+    from scoring.services import SCORE_COLUMNS, scoring_chunk_score, scoring_run_plan
     from scoring.training import chunk_ranges
 
     client = Client.objects.get(pk=client_id)
@@ -188,18 +191,27 @@ def worker(client_id: int, model_id: int) -> dict[str, float]:
     features = {n: np.concatenate([p[n] for p in parts]) for n in parts[0]}
     artifact = artifact_load(model.artifact_path, model.artifact_sha256)
     columns = {n: features[n] for n in artifact["features"]}
+    with connection.cursor() as cursor:
+        # The run's own result rows, every column it wrote, read back before the clock starts.
+        cursor.execute("DROP TABLE IF EXISTS bench_floor_out")
+        cursor.execute("CREATE TABLE bench_floor_out (LIKE scoring_debtorscore "
+                       "EXCLUDING ALL)")
+        cursor.execute("ALTER TABLE bench_floor_out DROP COLUMN id")
+        results = bytearray()
+        with cursor.copy(f"COPY (SELECT {SCORE_COLUMNS} FROM scoring_debtorscore "
+                         f"WHERE model_id = {int(model_id)} AND as_of = '{AS_OF}') "
+                         "TO STDOUT") as copy:
+            for block in copy:
+                results += block
     started = time.perf_counter()
     with threadpool_limits(limits=1):
-        probability = predict_model(artifact["model"], columns)
-    points = np.rint(points_from_probability(probability)).astype(int)
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE floor_out (debtor_id bigint, probability "
-                       "numeric(6, 5), points integer, band varchar(1))")
-        with cursor.copy("COPY floor_out FROM STDIN") as copy:
-            for debtor_id, p, pts in zip(features["debtor_id"], probability, points,
-                                         strict=True):
-                copy.write_row((int(debtor_id), f"{p:.5f}", int(pts), band_for(float(p))))
+        predict_model(artifact["model"], columns)
+    with (connection.cursor() as cursor,
+          cursor.copy(f"COPY bench_floor_out ({SCORE_COLUMNS}) FROM STDIN") as copy):
+        copy.write(results)
     floor = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_floor_out")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"run_s": run, "plan_s": plan_s, "floor_s": floor, "written": written,
             "chunks": len(plan), "peak_mib": peak_kib / 1024,

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CaringConfig(AppConfig):
     name = "caring"
     verbose_name = _("Caring")
+
+    def ready(self) -> None:
+        from caring.features import CALLS_BLOCK
+        from scoring.features import feature_block_register
+
+        # Unreachable calls and broken promises become risk features (scoring/features.py).
+        feature_block_register(CALLS_BLOCK)

@@ -8,9 +8,13 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("Contact compliance")
 
     def ready(self) -> None:
+        from compliance.features import ATTEMPTS_BLOCK
         from compliance.panels import compliance_panel_context
         from portfolio.panels import DebtorPanel, debtor_panel_register
+        from scoring.features import feature_block_register
 
+        # Attempts that did not reach the debtor become a risk feature (scoring/features.py).
+        feature_block_register(ATTEMPTS_BLOCK)
         debtor_panel_register(DebtorPanel(
             key="compliance", template="compliance/_debtor_panel.html",
             context=compliance_panel_context, order=10))

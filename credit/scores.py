@@ -33,7 +33,7 @@ def _snapshot(score: object) -> ScoreSnapshot:
         points=score.points,  # type: ignore[attr-defined]
         model_version=f"{model.pk}:{model.kind} v{model.version} ({model.segment})",
         as_of=score.as_of.isoformat(),  # type: ignore[attr-defined]
-        reasons=list(score.reasons or []),  # type: ignore[attr-defined]
+        reasons=score.reason_lines,  # type: ignore[attr-defined]
     )
 
 

@@ -196,6 +196,12 @@ class Invoice(models.Model):
     open_balance = models.DecimalField(_("open balance"), **MONEY)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.OPEN)
+    # The date the invoice became settled: the latest value date of its allocated payments and
+    # issue date of its credit notes, once they cover the amount; NULL while open or unknown.
+    # Maintained by PostgreSQL triggers (portfolio migration 0008) so that scoring need not
+    # re-add every settled invoice's allocations; NULL on SQLite, where scoring does.
+    last_settlement_on = models.DateField(_("settled on"), null=True, blank=True,
+                                          editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -29,7 +29,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class DebtorScoreSerializer(serializers.ModelSerializer):
-    reasons = ReasonSerializer(many=True, read_only=True)
+    reasons = ReasonSerializer(source="reason_lines", many=True, read_only=True)
     model_version = serializers.IntegerField(source="model.version", read_only=True)
     model_kind = serializers.CharField(source="model.kind", read_only=True)
 

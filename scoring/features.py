@@ -10,9 +10,11 @@ The work is split in two layers:
 
 - **SQL feature blocks** (`FEATURE_BLOCKS`): each is one query returning, for the debtors of
   one client in a keyset range of ids, a row per debtor of raw aggregates. A new source of
-  evidence is a new block: the collections desk (`recovery`) will add broken promises and
-  contact outcomes as two more blocks (e.g. `promises`: promises made/broken in 6 months;
-  `contacts`: refusals, unreachable attempts), without touching the others.
+  evidence is a new block, registered by the app that holds it (`feature_block_register`,
+  from its AppConfig.ready; scoring imports no higher app): caring adds unreachable courtesy
+  calls and broken payment promises (`caring/features.py`), compliance contact attempts that
+  did not reach the debtor (`compliance/features.py`). Promises taken by the collections desk
+  (`recovery`) will be one more block.
 - **Pure derivation** (`derive_features`): turns raw aggregates into the model's features
   (ratios, ages, years). No database, unit-tested.
 
@@ -28,10 +30,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
-# (name, categorical, monotone direction of the bad rate as the value grows)
-FEATURES: tuple[tuple[str, bool, str | None], ...] = (
+# (name, categorical, monotone direction of the bad rate as the value grows). Apps add theirs
+# with `feature_block_register`, which extends this list and the three views below in place.
+FEATURES: list[tuple[str, bool, str | None]] = [
     ("dbt_avg_3m", False, "increasing"),
     ("dbt_avg_6m", False, "increasing"),
     ("dbt_avg_12m", False, "increasing"),
@@ -45,10 +48,10 @@ FEATURES: tuple[tuple[str, bool, str | None], ...] = (
     ("years_in_business", False, "decreasing"),
     ("kind", True, None),
     ("sector", True, None),
-)
-FEATURE_NAMES = tuple(name for name, _categorical, _monotone in FEATURES)
-CATEGORICAL = frozenset(name for name, categorical, _monotone in FEATURES if categorical)
-MONOTONE = {name: monotone for name, _c, monotone in FEATURES if monotone}
+]
+FEATURE_NAMES: list[str] = [name for name, _categorical, _monotone in FEATURES]
+CATEGORICAL: set[str] = {name for name, categorical, _monotone in FEATURES if categorical}
+MONOTONE: dict[str, str] = {name: monotone for name, _c, monotone in FEATURES if monotone}
 
 LATE_DAYS = 30  # an invoice settled more than 30 days after its due date was paid late
 
@@ -80,11 +83,19 @@ class Dialect:
 
 @dataclass(frozen=True)
 class FeatureBlock:
-    """One SQL query of raw aggregates per debtor; columns are what it returns after debtor_id."""
+    """One SQL query of raw aggregates per debtor; columns are what it returns after debtor_id.
+
+    The query gets the bound parameters of `_params` (client, lo, hi, as_of, d3, d6, d12 …)
+    and must read nothing dated on or after `as_of`. `features` are columns the model takes
+    as they are, counts with "no row" meaning 0: (name, monotone direction or None).
+    `wording` words a reason on one of them from its value (None when unknown).
+    """
 
     name: str
     columns: tuple[str, ...]
     sql: Callable[[Dialect], str]
+    features: tuple[tuple[str, str | None], ...] = ()
+    wording: Callable[[str, float | None], str] | None = None
 
 
 def _debtor_sql(d: Dialect) -> str:
@@ -96,15 +107,25 @@ def _debtor_sql(d: Dialect) -> str:
     """
 
 
-def _ledger_sql(d: Dialect) -> str:
+def _allocations_join(d: Dialect) -> str:
+    """Each invoice's allocated amount and last payment date, payments before the as-of date.
+
+    PostgreSQL: a LATERAL lookup per invoice of the chunk through the allocation's invoice
+    index, so the cost follows the chunk (a hash join read the whole allocation and payment
+    tables once per chunk), skipped for invoices the ledger already knows were settled before
+    the as-of date (`last_settlement_on`, portfolio migration 0008): most of them. SQLite has
+    no LATERAL: an aggregate over the chunk's invoices.
+    """
     as_of = d.date("as_of")
-    late = d.days(f"COALESCE(settled_on, {as_of})", "due_date")
-    # Only fixed SQL fragments are interpolated (dialect expressions, constants); every value
-    # is a bound parameter.
-    return f"""
-    WITH alloc AS (
-        -- From the chunk's invoices through the allocation's invoice index: the cost follows
-        -- the chunk, not the whole allocation table.
+    if d.postgres:
+        return f"""LEFT JOIN LATERAL (
+            SELECT SUM(pa.amount) AS paid, MAX(p.value_date) AS last_paid
+            FROM portfolio_paymentallocation pa
+            JOIN portfolio_payment p ON p.id = pa.payment_id
+            WHERE pa.invoice_id = i.id AND p.value_date < {as_of}
+              AND NOT COALESCE({_settled_before(d)}, false)
+        ) a ON true"""  # noqa: S608
+    return f"""LEFT JOIN (
         SELECT pa.invoice_id, SUM(pa.amount) AS paid, MAX(p.value_date) AS last_paid
         FROM portfolio_invoice ai
         JOIN portfolio_paymentallocation pa ON pa.invoice_id = ai.id
@@ -112,7 +133,26 @@ def _ledger_sql(d: Dialect) -> str:
         WHERE ai.client_id = %(client)s AND ai.debtor_id >= %(lo)s AND ai.debtor_id <= %(hi)s
           AND ai.issue_date < {as_of} AND p.value_date < {as_of}
         GROUP BY pa.invoice_id
-    ), notes AS (
+    ) a ON a.invoice_id = i.id"""  # noqa: S608
+
+
+def _settled_before(d: Dialect) -> str:
+    """True when the ledger says the invoice was settled before the as-of date.
+
+    All its allocations and credit notes are then dated on or before that settlement date, so
+    reading them as of the date would give the same settlement: no need to. NULL (open, or
+    SQLite, which does not keep the column) means compute it.
+    """
+    return f"i.last_settlement_on < {d.date('as_of')}"
+
+
+def _ledger_sql(d: Dialect) -> str:
+    as_of = d.date("as_of")
+    late = d.days(f"COALESCE(settled_on, {as_of})", "due_date")
+    # Only fixed SQL fragments are interpolated (dialect expressions, constants); every value
+    # is a bound parameter (hence the S608 exemptions).
+    return f"""
+    WITH notes AS (
         SELECT c.invoice_id, SUM(c.amount) AS credited, MAX(c.issue_date) AS last_note,
                SUM(CASE WHEN c.kind IN ('credit_note', 'adjustment') THEN 1 ELSE 0 END) AS n
         FROM portfolio_creditnote c
@@ -122,15 +162,18 @@ def _ledger_sql(d: Dialect) -> str:
         GROUP BY c.invoice_id
     ), inv AS (
         SELECT i.debtor_id, i.issue_date, i.due_date, i.status,
-               i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0) AS open_amount,
-               CASE WHEN i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0) <= 0
+               CASE WHEN {_settled_before(d)} THEN 0
+                    ELSE i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0)
+               END AS open_amount,
+               CASE WHEN {_settled_before(d)} THEN i.last_settlement_on
+                    WHEN i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0) <= 0
                     THEN COALESCE({d.greatest("COALESCE(a.last_paid, n.last_note)",
                                               "COALESCE(n.last_note, a.last_paid)")},
                                   i.issue_date)
                END AS settled_on,
                COALESCE(n.n, 0) AS notes
         FROM portfolio_invoice i
-        LEFT JOIN alloc a ON a.invoice_id = i.id
+        {_allocations_join(d)}
         LEFT JOIN notes n ON n.invoice_id = i.id
         WHERE i.client_id = %(client)s AND i.debtor_id >= %(lo)s AND i.debtor_id <= %(hi)s
           AND i.issue_date < {as_of}
@@ -157,13 +200,36 @@ def _ledger_sql(d: Dialect) -> str:
     """  # noqa: S608
 
 
-FEATURE_BLOCKS: tuple[FeatureBlock, ...] = (
+FEATURE_BLOCKS: list[FeatureBlock] = [
     FeatureBlock("ledger", (
         "dbt_avg_3m", "dbt_avg_6m", "dbt_avg_12m", "due_count_12m", "late_count_12m",
         "overdue_amount", "overdue_days_max", "open_amount", "tenure_days", "invoices_12m",
         "credit_notes_12m", "disputed_open",
     ), _ledger_sql),
-)
+]
+# Feature name -> the registered block that words its reasons.
+REASON_WORDING: dict[str, Callable[[str, float | None], str]] = {}
+
+
+def feature_block_register(block: FeatureBlock) -> None:
+    """Add an app's feature block (from its AppConfig.ready): scoring imports no higher app.
+
+    Its `features` join the model's features for models trained from then on; models trained
+    before keep the feature list of their artifact. Registering a name twice replaces it.
+    """
+    FEATURE_BLOCKS[:] = [b for b in FEATURE_BLOCKS if b.name != block.name] + [block]
+    for name, monotone in block.features:
+        if name not in FEATURE_NAMES:
+            FEATURES.append((name, False, monotone))
+            FEATURE_NAMES.append(name)
+        if monotone:
+            MONOTONE[name] = monotone
+        if block.wording is not None:
+            REASON_WORDING[name] = block.wording
+
+
+def _counted_features() -> list[str]:
+    return [name for block in FEATURE_BLOCKS for name, _monotone in block.features]
 
 
 def _params(*, client_id: int, lo: int, hi: int, as_of: dt.date, segment: str) -> dict[str, Any]:
@@ -188,7 +254,13 @@ def raw_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,
     """
     dialect = Dialect(connection.vendor)
     params = _params(client_id=client_id, lo=lo, hi=hi, as_of=as_of, segment=segment)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if dialect.postgres:
+            # A chunk's queries are small: JIT compilation cost 0.7 s for a 0.4 s query, and
+            # parallel workers each rebuilt the same hash tables. The run's parallelism is its
+            # Celery workers, one chunk each.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(_debtor_sql(dialect), params)
         debtors = cursor.fetchall()
         raw: dict[str, Any] = {
@@ -201,16 +273,25 @@ def raw_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,
         }
         position = {int(debtor_id): i for i, debtor_id in enumerate(raw["debtor_id"])}
         for block in FEATURE_BLOCKS:
-            columns = {name: np.full(len(debtors), np.nan) for name in block.columns}
             cursor.execute(block.sql(dialect), params)
-            for row in cursor.fetchall():
-                i = position.get(int(row[0]))
-                if i is None:
-                    continue
-                for name, value in zip(block.columns, row[1:], strict=True):
-                    columns[name][i] = _number(value)
-            raw.update(columns)
+            raw.update(_block_columns(block, cursor.fetchall(), position, len(debtors)))
     return raw
+
+
+def _block_columns(block: FeatureBlock, rows: list[tuple[Any, ...]], position: dict[int, int],
+                   n: int) -> dict[str, np.ndarray]:
+    """A block's rows as columns aligned on the chunk's debtors (NaN where it has no row)."""
+    columns = {name: np.full(n, np.nan) for name in block.columns}
+    at = [(position.get(int(row[0])), k) for k, row in enumerate(rows)]
+    kept = [(i, k) for i, k in at if i is not None]
+    if not kept:
+        return columns
+    # None becomes NaN and Decimal a float in one conversion of the whole block.
+    values = np.array([rows[k][1:] for _i, k in kept], dtype=float)
+    where = np.array([i for i, _k in kept])
+    for j, name in enumerate(block.columns):
+        columns[name][where] = values[:, j]
+    return columns
 
 
 def derive_features(raw: dict[str, np.ndarray], *, as_of: dt.date) -> dict[str, np.ndarray]:
@@ -250,6 +331,8 @@ def derive_features(raw: dict[str, np.ndarray], *, as_of: dt.date) -> dict[str, 
         "years_in_business": years,
         "kind": np.asarray(raw["kind"], dtype=object),
         "sector": np.array([s or "" for s in raw["sector"]], dtype=object),
+        # Registered blocks' counts: a debtor without rows had none.
+        **{name: np.nan_to_num(column(name)) for name in _counted_features()},
     }
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.models import Client, Debtor
+from scoring.reasons import reason_lines
 
 # Population stability index above which the model page warns that the debtors scored today no
 # longer look like those the model was trained on (the usual 0.1 / 0.25 rule of thumb).
@@ -107,15 +108,23 @@ class DebtorScore(models.Model):
         D = "D", _("D — high risk")
         E = "E", _("E — highest risk")
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores")
-    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="scores")
+    # References checked once per statement by triggers on PostgreSQL (scoring migration 0004),
+    # not per row by foreign keys: a batch chunk inserts 5,000 scores at once. debtor and model
+    # lead the composite indexes below, which serve their lookups.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores",
+                               db_index=False, db_constraint=False)
+    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="scores",
+                              db_index=False, db_constraint=False)
     as_of = models.DateField(_("as of"))
     probability = models.DecimalField(_("probability of late payment or default"),
                                       max_digits=6, decimal_places=5)
     points = models.IntegerField(_("points"))
     band = models.CharField(_("band"), max_length=1, choices=Band.choices)
-    # [{"code": "late_share", "text": "paid 4 of the last 6 invoices ...", "impact": -37}, ...]
+    # Compact, worst first: [["late_share_12m", -37, 0.6667, 4, 6], ...] ([code, impact, value,
+    # *extra]); worded when read, by `reason_lines`. Runs before that stored worded dicts
+    # ({"code", "text", "impact", "params"}), which `reason_lines` reads too.
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -138,3 +147,8 @@ class DebtorScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.debtor_id} {self.as_of} {self.band}"
+
+    @property
+    def reason_lines(self) -> list[dict[str, object]]:
+        """The reasons in plain words, {"code", "text", "impact"}, in the active language."""
+        return reason_lines(self.reasons)

@@ -18,7 +18,6 @@ from access.errors import DomainError
 from access.scoping import access_for, object_get_for_user
 from portfolio.models import Client, Debtor
 from scoring import selectors
-from scoring.reasons import reason_text
 from scoring.services import scoring_model_promote
 from scoring.tasks import scoring_run_task, scoring_train_task
 
@@ -94,12 +93,7 @@ def train_now(request: HttpRequest) -> HttpResponse:
 def debtor_score_context(*, debtor: Debtor) -> dict[str, object]:
     """What `scoring/_debtor_score.html` needs; the debtor page includes it with this."""
     score = selectors.debtor_score_latest(debtor=debtor)
-    reasons = []
-    if score is not None:
-        for reason in score.reasons:
-            params = reason.get("params")
-            text = reason_text(reason["code"], params) if params is not None else reason["text"]
-            reasons.append({"code": reason["code"], "text": text, "impact": reason["impact"]})
+    reasons = score.reason_lines if score is not None else []
     return {"debtor": debtor, "score": score, "score_reasons": reasons}
 
 

@@ -67,7 +67,9 @@ def test_it_scores_in_chunks_that_write_nothing_twice(trained, django_assert_max
     score = debtor_score_latest(debtor=debtors[0])
     assert score.model == proposed and score.as_of == TRAINED_ON
     assert score.band in "ABCDE" and 0 <= score.probability <= 1
-    for reason in score.reasons:
+    # Stored compactly ([code, impact, value, *extra]), worded when read.
+    assert all(isinstance(stored, list) for stored in score.reasons)
+    for reason in score.reason_lines:
         assert reason["impact"] < 0 and reason["text"] and reason["code"] in proposed.features
     with django_assert_max_num_queries(1):
         assert len(debtor_scores_latest(debtor_ids=[d.pk for d in debtors])) == 150
@@ -111,3 +113,26 @@ def test_it_refuses_to_train_without_enough_history(db, settings, tmp_path):
     with pytest.raises(DomainError) as refused:
         scoring_model_train(client=client, training_date=TRAINED_ON)
     assert refused.value.code == "not_enough_history"
+
+
+def test_a_retried_chunk_fills_what_is_missing_and_writes_nothing_twice(trained):
+    _client, debtors, models = trained
+    proposed = next(m for m in models if m.proposed)
+    lo, hi = debtors[0].pk, debtors[-1].pk
+    assert scoring_chunk_score(model=proposed, lo=lo, hi=hi, as_of=TRAINED_ON) == 150
+    first = {s.debtor_id: (s.pk, s.probability, s.reasons)
+             for s in DebtorScore.objects.filter(model=proposed)}
+    # A worker killed half-way through a later attempt: some rows of the chunk are missing.
+    DebtorScore.objects.filter(model=proposed, debtor_id__in=[d.pk for d in debtors[:10]]
+                               ).delete()
+
+    assert scoring_chunk_score(model=proposed, lo=lo, hi=hi, as_of=TRAINED_ON) == 10
+    assert scoring_chunk_score(model=proposed, lo=lo, hi=hi, as_of=TRAINED_ON) == 0
+    again = {s.debtor_id: (s.pk, s.probability, s.reasons)
+             for s in DebtorScore.objects.filter(model=proposed)}
+    assert len(again) == DebtorScore.objects.filter(model=proposed).count() == 150
+    # Untouched rows stay as written; refilled rows carry the same values.
+    for debtor_id, (pk, probability, reasons) in again.items():
+        assert (probability, reasons) == first[debtor_id][1:]
+        if debtor_id not in {d.pk for d in debtors[:10]}:
+            assert pk == first[debtor_id][0]

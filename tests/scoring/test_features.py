@@ -133,3 +133,28 @@ def test_it_labels_a_debtor_bad_when_an_invoice_due_in_the_next_90_days_goes_unp
 def test_it_uses_only_snapshots_whose_outcome_window_has_closed():
     assert latest_labelled_as_of(dt.date(2026, 6, 30)) == dt.date(2026, 6, 30) - dt.timedelta(
         days=150)
+
+
+def test_the_ledgers_settlement_date_gives_the_features_computed_without_it(ledger,
+                                                                             postgres_only):
+    from django.db import connection, transaction
+
+    debtor, open_invoice = ledger
+    payment = PaymentFactory(debtor=debtor, amount=Decimal(300), value_date=dt.date(2026, 3, 10),
+                             unallocated_amount=Decimal(0))
+    PaymentAllocation.objects.create(client=debtor.client, payment=payment,
+                                     invoice=open_invoice, amount=Decimal(300))
+    assert Invoice.objects.filter(last_settlement_on__isnull=False).count() == 3
+    dates = [dt.date(2026, 1, 5), dt.date(2026, 1, 6), dt.date(2026, 1, 20),
+             dt.date(2026, 1, 21), AS_OF, dt.date(2026, 3, 10), dt.date(2026, 3, 11)]
+    with_date = [_features(debtor, as_of=day) for day in dates]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Triggers off for this transaction: the column stays NULL, features compute it all.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE portfolio_invoice SET last_settlement_on = NULL")
+        without = [_features(debtor, as_of=day) for day in dates]
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    for day, a, b in zip(dates, with_date, without, strict=True):
+        for name in a:
+            same = (a[name] == b[name]) or (a[name] != a[name] and b[name] != b[name])
+            assert same, (day, name, a[name], b[name])

@@ -34,3 +34,32 @@ def test_it_words_reasons_in_italian_for_an_italian_reader():
     with translation.override("it"):
         text = reason_text("late_share_12m", {"value": 4 / 6, "late": 4, "due": 6})
     assert text == "ha pagato 4 delle ultime 6 fatture con oltre 30 giorni di ritardo"
+
+
+def test_compact_reasons_are_json_whatever_the_values():
+    import json
+
+    from scoring.reasons import reasons_compact
+
+    impacts = {"sector": np.array([-20.0, -20.0]), "exposure_ratio": np.array([-10.0, 0.0])}
+    features = {"sector": np.array(['caffè "bar"\\', ""], dtype=object),
+                "exposure_ratio": np.array([np.inf, np.nan])}
+    first, second = (json.loads(text) for text in reasons_compact(impacts, features))
+    assert first == [["sector", -20, 'caffè "bar"\\'], ["exposure_ratio", -10, None]]
+    assert second == [["sector", -20, ""]]
+
+
+def test_the_copy_text_doubles_backslashes_only_in_reasons():
+    import datetime as dt
+
+    from scoring.services import scores_copy_text
+
+    class Model:
+        pk, client_id = 7, 3
+
+    text = scores_copy_text(model=Model(), as_of=dt.date(2026, 6, 30),
+                            debtor_ids=np.array([11]), probability=np.array([0.12345]),
+                            points=np.array([512]), bands=["D"], reasons=['[["x",-1,"a\\\\b"]]'],
+                            created_at=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
+    assert text == ('3\t11\t7\t2026-06-30\t0.12345\t512\tD\t[["x",-1,"a\\\\\\\\b"]]\t'
+                    '2026-07-01T00:00:00+00:00\n')

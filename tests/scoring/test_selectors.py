@@ -35,8 +35,9 @@ def test_it_falls_back_to_the_latest_score_of_any_model():
 
 
 def test_it_reads_the_latest_scores_of_many_debtors_in_one_query(django_assert_num_queries):
-    debtors = DebtorFactory.create_batch(3)
-    model = ScoringModelFactory(client=debtors[0].client)
+    first = DebtorFactory()
+    debtors = [first, *DebtorFactory.create_batch(2, client=first.client)]
+    model = ScoringModelFactory(client=first.client)
     expected = {}
     for debtor in debtors[:2]:
         DebtorScoreFactory(debtor=debtor, model=model, as_of=dt.date(2026, 1, 1))
