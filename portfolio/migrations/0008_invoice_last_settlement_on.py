@@ -143,7 +143,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portfolio", "0006_ledger_references_per_statement")]
+    dependencies = [("portfolio", "0007_contact_point_wrong_number")]
 
     operations = [
         migrations.AddField(
