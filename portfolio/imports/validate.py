@@ -97,11 +97,13 @@ class RowChecker:
     kind = ""
     stages: tuple[writers.Staging, ...] = ()
 
-    def __init__(self, *, client: Client, positions: dict[str, int] | None = None,
+    def __init__(self, *, client: Client, job_id: int = 0,
+                 positions: dict[str, int] | None = None,
                  errors: ErrorLog | None = None) -> None:
         """`positions` (column -> index in a row) and `errors` are needed to check rows only;
-        the set-based steps need the client alone."""
+        the set-based steps need the client and the job (whose staging tables they use)."""
         self.client = client
+        self.job_id = job_id
         self.errors = errors or ErrorLog()
         positions = positions or {}
         self.width = max(positions.values(), default=-1) + 1
@@ -139,6 +141,9 @@ class RowChecker:
 
     def check_row(self, line: int, v: list[str]) -> Staged:
         raise NotImplementedError
+
+    def _table(self, stage: writers.Staging) -> str:
+        return stage.table(self.job_id)
 
     # Set-based steps, run once every row is staged.
     def classify(self, cursor: Any) -> dict[str, int]:
@@ -191,14 +196,16 @@ class InvoiceChecker(_NeedsDebtors):
         return [(_INVOICES, (line, number, debtor_id, issue, due, amount))]
 
     def classify(self, cursor: Any) -> dict[str, int]:
-        writers.invoices_classify(cursor, client_id=self.client.pk)
-        return writers.counts_by_state(cursor, writers.INVOICE_STAGE.name)
+        return writers.invoices_classify(cursor, table=self._table(writers.INVOICE_STAGE),
+                                         client_id=self.client.pk)
 
     def refused(self, cursor: Any) -> list[tuple[int, str, str]]:
-        return list(writers.invoices_refused(cursor))
+        return list(writers.invoices_refused(cursor, table=self._table(writers.INVOICE_STAGE),
+                                             client_id=self.client.pk))
 
     def write(self, cursor: Any, *, now: object) -> None:
-        writers.invoices_write(cursor, client_id=self.client.pk, currency=self.client.currency,
+        writers.invoices_write(cursor, table=self._table(writers.INVOICE_STAGE),
+                               client_id=self.client.pk, currency=self.client.currency,
                                now=now)
 
 
@@ -222,14 +229,16 @@ class PaymentChecker(_NeedsDebtors):
                              invoice_reference))]
 
     def classify(self, cursor: Any) -> dict[str, int]:
-        writers.payments_classify(cursor, client_id=self.client.pk)
-        return writers.counts_by_state(cursor, writers.PAYMENT_STAGE.name)
+        return writers.payments_classify(cursor, table=self._table(writers.PAYMENT_STAGE),
+                                         client_id=self.client.pk)
 
     def refused(self, cursor: Any) -> list[tuple[int, str, str]]:
-        return list(writers.payments_refused(cursor, client_id=self.client.pk))
+        return list(writers.payments_refused(cursor, table=self._table(writers.PAYMENT_STAGE),
+                                             client_id=self.client.pk))
 
     def write(self, cursor: Any, *, now: object) -> None:
-        writers.payments_write(cursor, client_id=self.client.pk, currency=self.client.currency,
+        writers.payments_write(cursor, table=self._table(writers.PAYMENT_STAGE),
+                               client_id=self.client.pk, currency=self.client.currency,
                                now=now)
 
 
@@ -294,11 +303,14 @@ class DebtorChecker(RowChecker):
         return staged
 
     def classify(self, cursor: Any) -> dict[str, int]:
-        writers.debtors_classify(cursor, client_id=self.client.pk)
-        return writers.counts_by_state(cursor, writers.DEBTOR_STAGE.name)
+        return writers.debtors_classify(cursor, table=self._table(writers.DEBTOR_STAGE),
+                                        contacts=self._table(writers.CONTACT_STAGE),
+                                        client_id=self.client.pk)
 
     def write(self, cursor: Any, *, now: object) -> None:
-        writers.debtors_write(cursor, client_id=self.client.pk, now=now)
+        writers.debtors_write(cursor, table=self._table(writers.DEBTOR_STAGE),
+                              contacts=self._table(writers.CONTACT_STAGE),
+                              client_id=self.client.pk, now=now)
 
 
 CHECKERS: dict[str, type[RowChecker]] = {
