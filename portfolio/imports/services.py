@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,10 +59,6 @@ STALE_CLAIM = dt.timedelta(hours=2)
 # A checked job's staging tables are kept this long for its commit (PostgreSQL); committed
 # later, its checked file is loaded again. A day covers a preview left open overnight.
 STAGE_KEPT = dt.timedelta(hours=24)
-# A commit that lost a race for an invoice number to another writer runs again (see
-# `_lost_a_key_race`); the natural keys written by plain INSERTs are these.
-COMMIT_ATTEMPTS = 3
-_NATURAL_KEYS = {"portfolio_invoice_number_unique"}
 
 Status = ImportJob.Status
 
@@ -323,21 +319,14 @@ class _RowsRefused(Exception):
         self.errors = errors
 
 
-def _lost_a_key_race(error: IntegrityError) -> bool:
-    """True when the commit's INSERT met an invoice number that someone else (the ledger's
-    own services do not take the client's lock) inserted after the commit classified its
-    rows. The number is committed by then, so running the commit again classifies it as an
-    update."""
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) in _NATURAL_KEYS
-
-
 def _commit_once(job: ImportJob) -> None:
     """Classify the staged rows against the ledger as it is now and write them, in one
     transaction: all or nothing."""
     with transaction.atomic():
         # One commit per client at a time: two files touching the same invoices must not
-        # interleave their classify and write steps.
+        # interleave their classify and write steps. On PostgreSQL this lock also holds off
+        # every other invoice insert of the client (each key-share locks its client, portfolio
+        # migrations 0006-0007), so no invoice number appears between classify and write.
         Client.objects.select_for_update().get(pk=job.client_id)
         checker = CHECKERS[job.kind](client=job.client, job_id=job.pk)
         with connection.cursor() as cursor:
@@ -372,14 +361,7 @@ def import_job_commit(*, job_id: int) -> ImportJob | None:
         return None
     job = ImportJob.objects.select_related("client").get(pk=job_id)
     try:
-        for attempt in range(1, COMMIT_ATTEMPTS + 1):
-            try:
-                _commit_once(job)
-                break
-            except IntegrityError as error:
-                if attempt == COMMIT_ATTEMPTS or not _lost_a_key_race(error):
-                    raise
-                logger.info("import %s: an invoice number was taken meanwhile; again", job_id)
+        _commit_once(job)
     except _RowsRefused as refused_rows:
         ImportJob.objects.filter(pk=job_id).update(
             **_result_fields(refused_rows.counts, refused_rows.errors), status=Status.REJECTED,

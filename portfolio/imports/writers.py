@@ -218,8 +218,8 @@ def invoices_write(cursor: Any, *, table: str, client_id: int, currency: str,
     ones: two plain statements, cheaper than one INSERT … ON CONFLICT DO UPDATE, which pays
     a speculative insertion for every row (about 6 s more on a million new invoices).
     An update keeps what was already paid or credited and recomputes the balance and the
-    arithmetic status from it. The caller holds the client's lock, so no other import adds
-    these numbers in between."""
+    arithmetic status from it. The caller holds the client's row lock, so no other writer
+    adds one of these numbers in between."""
     new_balance = f"ROUND(s.amount - {_SETTLED}, 2)"
     cursor.execute(f"""
         UPDATE portfolio_invoice AS i
