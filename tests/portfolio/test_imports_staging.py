@@ -272,3 +272,13 @@ def test_an_invoice_with_payments_cannot_move_and_the_row_names_both(acme):
     assert job.status == ImportJob.Status.REJECTED
     assert [(error["line"], error["column"]) for error in job.errors] == \
         [(2, "amount"), (2, "customer_code")]
+
+
+def test_invoice_numbers_with_characters_copy_escapes_are_written_as_they_are(acme):
+    job = _commit(check(acme, "invoices", csv_bytes(
+        INVOICE_HEADER, "A\\1,C1,2026-01-01,2026-01-31,1.00",
+        '"B\tC",C2,2026-01-01,2026-01-31,2.00', "D\\N,C1,2026-01-01,2026-01-31,3")))
+
+    assert job.status == ImportJob.Status.COMMITTED, job.errors
+    assert sorted(Invoice.objects.filter(client=acme).values_list("number", "amount")) == \
+        [("A\\1", Decimal("1.00")), ("B\tC", Decimal("2.00")), ("D\\N", Decimal("3.00"))]
