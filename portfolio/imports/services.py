@@ -5,14 +5,17 @@ An import is two steps on one ImportJob:
 
 1. `import_job_create` stores the file and checks it (`import_job_validate`): every row is
    read and checked in Python, the good ones written, normalised, to a "checked" file beside
-   the upload; that file is streamed by COPY into a temporary staging table and classified
+   the upload; that file is streamed by COPY into the job's staging table and classified
    against the ledger in SQL. Nothing in the ledger changes; the job records what would be
    created, updated and left unchanged, and every rejected row (the first 1000 kept, all
-   counted).
-2. `import_job_commit_request` then `import_job_commit` stage the checked file again inside one
-   transaction, classify it again (the ledger may have changed since the preview), and write
-   it with set-based upserts, or write nothing if any row is refused. The job is claimed with
-   a conditional UPDATE of its status, so a task delivered twice commits once.
+   counted). On PostgreSQL the staging table of a job ready to commit is kept for step 2.
+2. `import_job_commit_request` then `import_job_commit`, in one transaction, take the kept
+   staged rows (or stage the checked file again: SQLite, an expired or foreign table),
+   classify them again (the ledger may have changed since the preview), and write them with
+   set-based statements, or write nothing if any row is refused. The job is claimed with a
+   conditional UPDATE of its status, so a task delivered twice commits once.
+
+Kept staging tables that no commit will use are dropped by `import_stages_expire`, hourly.
 
 Small files run inline; larger ones go to Celery (portfolio/tasks.py) and the page polls the
 job's progress.
@@ -327,7 +330,7 @@ class _RowsRefused(Exception):
         self.errors = errors
 
 
-def _commit_once(job: ImportJob) -> None:
+def _commit_write(job: ImportJob) -> None:
     """Classify the staged rows against the ledger as it is now and write them, in one
     transaction: all or nothing."""
     with transaction.atomic():
@@ -369,7 +372,7 @@ def import_job_commit(*, job_id: int) -> ImportJob | None:
         return None
     job = ImportJob.objects.select_related("client").get(pk=job_id)
     try:
-        _commit_once(job)
+        _commit_write(job)
     except _RowsRefused as refused_rows:
         ImportJob.objects.filter(pk=job_id).update(
             **_result_fields(refused_rows.counts, refused_rows.errors), status=Status.REJECTED,
