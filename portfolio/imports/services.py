@@ -198,9 +198,9 @@ def _stamp(job: ImportJob, stage: Staging) -> str:
 def _stage_load(job: ImportJob, checker: RowChecker, cursor: Any) -> None:
     """(Re)create the job's staging tables and fill them from its checked files."""
     for stage in checker.stages:
-        stage.create(cursor, job.pk, stamp=_stamp(job, stage))
+        stage.create(cursor, job.pk)
         with default_storage.open(job.checked_files[stage.name], "rb") as fileobj:
-            stage.load(cursor, job.pk, fileobj)
+            stage.load(cursor, job.pk, fileobj, stamp=_stamp(job, stage))
 
 
 def _stage_reuse(job: ImportJob, checker: RowChecker, cursor: Any) -> bool:

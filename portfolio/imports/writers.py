@@ -64,10 +64,11 @@ class Staging:
     """One import job's staging table: `<name>_<job id>`.
 
     On PostgreSQL the table is UNLOGGED and kept between the preview and the commit (the
-    commit reuses the rows the preview checked instead of loading them again); a comment on
-    the table records which checked file filled it, so a table left by an earlier check is
-    never taken for this one. Unlogged, because staged rows can always be loaded again from
-    the checked file: a crash empties the table, and the commit then reloads it. SQLite has a
+    commit reuses the rows the preview checked instead of loading them again). Once loaded, a
+    comment on the table records which checked file filled it and with how many rows, so a
+    table left by another check of the job, or half made, is never taken for this one.
+    Unlogged, because staged rows can always be loaded again from the checked file: a crash
+    of PostgreSQL empties the table, the commit sees rows missing and reloads it. SQLite has a
     temporary table per step, private to the connection.
     """
 
@@ -82,7 +83,7 @@ class Staging:
         """The quoted table name for the job."""
         return connection.ops.quote_name(f"{self.name}_{int(job_id)}")
 
-    def create(self, cursor: Any, job_id: int, *, stamp: str) -> None:
+    def create(self, cursor: Any, job_id: int) -> None:
         table = self.table(job_id)
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         spec = ", ".join(f"{column} {sql_type}" for column, sql_type in self.columns)
@@ -92,29 +93,10 @@ class Staging:
         # Analysed by the import itself once loaded; autovacuum would only read it again.
         cursor.execute(f"CREATE UNLOGGED TABLE {table} ({spec}) "
                        "WITH (autovacuum_enabled = false)")
-        from psycopg import sql
 
-        # COMMENT takes no parameters: the stamp goes in as a literal quoted by psycopg.
-        comment = sql.SQL("COMMENT ON TABLE {} IS {}").format(
-            sql.Identifier(f"{self.name}_{int(job_id)}"), sql.Literal(stamp))
-        cursor.execute(comment.as_string(cursor.cursor))
-
-    def reusable(self, cursor: Any, job_id: int, *, stamp: str) -> bool:
-        """True when the kept table for the job exists and was filled from `stamp`; it is
-        then locked until the end of the transaction, so the expiry task cannot drop it
-        under the commit. PostgreSQL only, inside a transaction."""
-        try:
-            with transaction.atomic():
-                cursor.execute(f"LOCK TABLE {self.table(job_id)} IN SHARE MODE")
-        except ProgrammingError:  # no such table: never kept, expired, or lost
-            return False
-        cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')",
-                       [self.table(job_id)])
-        (comment,) = cursor.fetchone()
-        return bool(comment == stamp)
-
-    def load(self, cursor: Any, job_id: int, fileobj: IO[bytes]) -> None:
-        """Fill the table from a file in PostgreSQL's COPY text format (see `copy_line`)."""
+    def load(self, cursor: Any, job_id: int, fileobj: IO[bytes], *, stamp: str) -> None:
+        """Fill the table from a file in PostgreSQL's COPY text format (see `copy_line`);
+        `stamp` names the file for `reusable`."""
         table = self.table(job_id)
         names = ", ".join(self.names)
         if _vendor() == "postgresql":
@@ -123,6 +105,7 @@ class Staging:
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 while chunk := fileobj.read(1024 * 1024):
                     copy.write(chunk)
+            self._comment(cursor, job_id, f"{stamp} rows={cursor.cursor.rowcount}")
             # A fresh table has no statistics; without them PostgreSQL guesses a nested loop
             # for the joins below, which is quadratic on a million rows.
             cursor.execute(f"ANALYZE {table}")
@@ -137,6 +120,35 @@ class Staging:
                 batch.clear()
         if batch:
             cursor.executemany(statement, batch)
+
+    def _comment(self, cursor: Any, job_id: int, text: str) -> None:
+        from psycopg import sql
+
+        # COMMENT takes no parameters: the text goes in as a literal quoted by psycopg.
+        comment = sql.SQL("COMMENT ON TABLE {} IS {}").format(
+            sql.Identifier(f"{self.name}_{int(job_id)}"), sql.Literal(text))
+        cursor.execute(comment.as_string(cursor.cursor))
+
+    def reusable(self, cursor: Any, job_id: int, *, stamp: str) -> bool:
+        """True when the kept table for the job exists and was filled from `stamp` with all
+        its rows; it is then locked until the end of the transaction, so the expiry task
+        cannot drop it under the commit. PostgreSQL only, inside a transaction."""
+        table = self.table(job_id)
+        try:
+            with transaction.atomic():
+                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        except ProgrammingError:  # no such table: never kept, expired, or lost
+            return False
+        cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", [table])
+        (comment,) = cursor.fetchone()
+        prefix = f"{stamp} rows="
+        if not comment or not comment.startswith(prefix) or not comment[len(prefix):].isdigit():
+            return False
+        if int(comment[len(prefix):]) == 0:
+            return True
+        # Emptied by crash recovery, which resets every unlogged table, or loaded in full.
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
+        return bool(cursor.fetchone()[0])
 
     def drop(self, cursor: Any, job_id: int) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {self.table(job_id)}")
