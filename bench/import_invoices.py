@@ -8,9 +8,10 @@ What it does, in one process:
    DATABASE_URL (never the one in the URL itself, never a test database), and migrates it.
 2. Writes a CSV of N/10 debtors and a CSV of N invoices referencing them (random debtors,
    dates and amounts), and imports the debtors through the import services.
-3. Times the invoice import through `import_job_create` (store + check: the preview) and
-   `import_job_commit_request` (check again + COPY into the staging table + one upsert +
-   allocation), both inline in this process, as a worker would run them.
+3. Times the invoice import through `import_job_create` (store + check + COPY into the job's
+   staging table + classify: the preview) and `import_job_commit_request` (classify the kept
+   staged rows again + update the changed invoices + insert the new ones + allocation), both
+   inline in this process, as a worker would run them.
 4. Times a plain `COPY … FROM STDIN (FORMAT csv, HEADER)` of the same file into a regular
    (logged, like the target) `CREATE TABLE … (LIKE portfolio_invoice INCLUDING ALL)` with a
    `customer_code` column added and defaults for the columns the file lacks: the same indexes

@@ -227,6 +227,9 @@ CELERY_BEAT_SCHEDULE = {
     # and cancel calls whose invoices were paid or disputed since, every 15 minutes.
     "caring-plan": {"task": "caring.plan_task", "schedule": 3600.0},
     "caring-sweep": {"task": "caring.sweep_task", "schedule": 900.0},
+    # Imports: drop the staging tables kept for commits that will not come (see
+    # portfolio/imports/services.py, `import_stages_expire`).
+    "import-stages-expire": {"task": "portfolio.import_stages_expire", "schedule": 3600.0},
     # Nightly risk scores of every client with a champion (or proposed) model.
     "scoring-nightly": {"task": "scoring.tasks.scoring_nightly_task",
                         "schedule": crontab(hour=2, minute=30)},

@@ -2,7 +2,7 @@
 
 Both import tasks are safe to run twice: the service claims the job with a conditional update
 of its status, so a second delivery (a retry, a duplicate send) finds it claimed and does
-nothing.
+nothing. The hourly expiry of staging tables is safe to run any time.
 """
 
 from __future__ import annotations
@@ -23,3 +23,10 @@ def import_job_validate_task(job_id: int) -> None:
              soft_time_limit=55 * 60, time_limit=60 * 60)
 def import_job_commit_task(job_id: int) -> None:
     services.import_job_commit(job_id=job_id)
+
+
+# Drops a handful of tables; a minute is plenty, the limits stop one stuck on a lock.
+@shared_task(name="portfolio.import_stages_expire", ignore_result=True,
+             soft_time_limit=10 * 60, time_limit=15 * 60)
+def import_stages_expire_task() -> None:
+    services.import_stages_expire()

@@ -5,14 +5,17 @@ An import is two steps on one ImportJob:
 
 1. `import_job_create` stores the file and checks it (`import_job_validate`): every row is
    read and checked in Python, the good ones written, normalised, to a "checked" file beside
-   the upload; that file is streamed by COPY into a temporary staging table and classified
+   the upload; that file is streamed by COPY into the job's staging table and classified
    against the ledger in SQL. Nothing in the ledger changes; the job records what would be
    created, updated and left unchanged, and every rejected row (the first 1000 kept, all
-   counted).
-2. `import_job_commit_request` then `import_job_commit` stage the checked file again inside one
-   transaction, classify it again (the ledger may have changed since the preview), and write
-   it with set-based upserts, or write nothing if any row is refused. The job is claimed with
-   a conditional UPDATE of its status, so a task delivered twice commits once.
+   counted). On PostgreSQL the staging table of a job ready to commit is kept for step 2.
+2. `import_job_commit_request` then `import_job_commit`, in one transaction, take the kept
+   staged rows (or stage the checked file again: SQLite, an expired or foreign table),
+   classify them again (the ledger may have changed since the preview), and write them with
+   set-based statements, or write nothing if any row is refused. The job is claimed with a
+   conditional UPDATE of its status, so a task delivered twice commits once.
+
+Kept staging tables that no commit will use are dropped by `import_stages_expire`, hourly.
 
 Small files run inline; larger ones go to Celery (portfolio/tasks.py) and the page polls the
 job's progress.
@@ -25,6 +28,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import re
 import tempfile
 from typing import IO, Any
 
@@ -32,7 +36,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +45,7 @@ from access.errors import DomainError
 from portfolio.allocation import allocate_open_payments
 from portfolio.imports.readers import rows_open
 from portfolio.imports.validate import CHECKERS, ErrorLog, RowChecker
-from portfolio.imports.writers import copy_line
+from portfolio.imports.writers import Staging
 from portfolio.models import Client, ImportJob
 
 logger = logging.getLogger(__name__)
@@ -55,6 +59,9 @@ BATCH_ROWS = 20_000
 PROGRESS_EVERY_ROWS = 20_000
 # A claimed job whose worker died is claimable again after the longest a task may run.
 STALE_CLAIM = dt.timedelta(hours=2)
+# A checked job's staging tables are kept this long for its commit (PostgreSQL); committed
+# later, its checked file is loaded again. A day covers a preview left open overnight.
+STAGE_KEPT = dt.timedelta(hours=24)
 
 Status = ImportJob.Status
 
@@ -132,12 +139,20 @@ def _progress(job_id: int, rows: int, total: int | None = None) -> None:
     ImportJob.objects.filter(pk=job_id).update(**values)
 
 
+def _unwrapped(fileobj: IO[bytes]) -> IO[bytes]:
+    """The storage's own file object under Django's File wrappers: the CSV reader reads it a
+    line at a time, and each wrapper answers `closed` in Python (a million calls)."""
+    while isinstance(fileobj, File) and fileobj.file is not None:
+        fileobj = fileobj.file
+    return fileobj
+
+
 def _check_rows(job: ImportJob, errors: ErrorLog) -> tuple[int, dict[str, str]]:
     """Read and check every row of the job's file, writing the good ones, normalised, to one
     file per staging table. Returns (rows read, storage names of the checked files)."""
     with contextlib.ExitStack() as stack:
         fileobj = stack.enter_context(job.file.open("rb"))
-        stream = rows_open(fileobj, kind=job.kind)
+        stream = rows_open(_unwrapped(fileobj), kind=job.kind)
         _progress(job.pk, 0, stream.total)
         checker = CHECKERS[job.kind](client=job.client, positions=stream.positions,
                                      errors=errors)
@@ -147,9 +162,9 @@ def _check_rows(job: ImportJob, errors: ErrorLog) -> tuple[int, dict[str, str]]:
         rows = 0
         for line, values in stream.rows:
             rows += 1
-            for name, row in checker.check(line, values):
+            for name, text in checker.check(line, values):
                 lines = pending[name]
-                lines.append(copy_line(row))
+                lines.append(text)
                 if len(lines) >= BATCH_ROWS:
                     spools[name].write("".join(lines).encode("utf-8"))
                     lines.clear()
@@ -168,22 +183,47 @@ def _check_rows(job: ImportJob, errors: ErrorLog) -> tuple[int, dict[str, str]]:
         return rows, files
 
 
-def _stage(job: ImportJob, cursor: Any) -> tuple[RowChecker, dict[str, int],
-                                                  list[tuple[int, str, str]]]:
-    """Load the checked files into temporary staging tables (COPY on PostgreSQL) and classify
-    them against the ledger. The caller drops the tables (`_unstage`)."""
-    checker = CHECKERS[job.kind](client=job.client)
+def _stage_kept() -> bool:
+    """PostgreSQL keeps a job's staging tables from the preview to the commit; SQLite stages
+    the checked file again in each step (temporary tables last one connection)."""
+    return connection.vendor == "postgresql"
+
+
+def _stamp(job: ImportJob, stage: Staging) -> str:
+    """Which checked file filled a kept staging table: a table from another check of the job
+    (a re-check after a worker died writes a new checked file) is not reused."""
+    return f"{job.file_sha256} {job.checked_files[stage.name]}"
+
+
+def _stage_load(job: ImportJob, checker: RowChecker, cursor: Any) -> None:
+    """(Re)create the job's staging tables and fill them from its checked files."""
     for stage in checker.stages:
-        stage.create(cursor)
+        stage.create(cursor, job.pk)
         with default_storage.open(job.checked_files[stage.name], "rb") as fileobj:
-            stage.load(cursor, fileobj)
-    counts = checker.classify(cursor)
-    return checker, counts, checker.refused(cursor)
+            stage.load(cursor, job.pk, fileobj, stamp=_stamp(job, stage))
 
 
-def _unstage(job: ImportJob, cursor: Any) -> None:
-    for stage in CHECKERS[job.kind].stages:
-        stage.drop(cursor)
+def _stage_reuse(job: ImportJob, checker: RowChecker, cursor: Any) -> bool:
+    """True when the preview's staging tables are all there, filled from this job's checked
+    files; they are then locked until the commit's transaction ends."""
+    return _stage_kept() and all(stage.reusable(cursor, job.pk, stamp=_stamp(job, stage))
+                                 for stage in checker.stages)
+
+
+def _unstage(checker: RowChecker, cursor: Any) -> None:
+    for stage in checker.stages:
+        stage.drop(cursor, checker.job_id)
+
+
+def _stages_drop(job_id: int, kind: str) -> None:
+    """Drop a job's staging tables outside any step; best effort, as the expiry task sweeps
+    whatever is left."""
+    try:
+        with connection.cursor() as cursor:
+            for stage in CHECKERS[kind].stages:
+                stage.drop(cursor, job_id)
+    except DatabaseError:
+        logger.exception("import %s: staging tables not dropped", job_id)
 
 
 def _checked_files_delete(job_id: int) -> None:
@@ -223,24 +263,24 @@ def _rows_message(errors: ErrorLog) -> str:
 
 def import_job_validate(*, job_id: int) -> ImportJob | None:
     """Check the job's file without writing to the ledger (the preview). Runs once: returns
-    None when the job was not waiting to be checked."""
+    None when the job was not waiting to be checked. On PostgreSQL the staged rows of a job
+    ready to commit are kept for the commit."""
     if not _claim(job_id, from_status=Status.PENDING, to_status=Status.VALIDATING):
         return None
     job = ImportJob.objects.select_related("client").get(pk=job_id)
     errors = ErrorLog()
     counts: dict[str, int] = {}
+    kept = False
     try:
         rows, files = _check_rows(job, errors)
         ImportJob.objects.filter(pk=job_id).update(checked_files=files, rows_total=rows,
                                                    rows_processed=rows)
-        if files:
-            job.checked_files = files
-            with connection.cursor() as cursor:
-                try:
-                    _checker, counts, refused = _stage(job, cursor)
-                finally:
-                    _unstage(job, cursor)
-            for line, column, message in refused:
+        job.checked_files = files
+        checker = CHECKERS[job.kind](client=job.client, job_id=job.pk)
+        with connection.cursor() as cursor:
+            _stage_load(job, checker, cursor)
+            counts = checker.classify(cursor)
+            for line, column, message in checker.refused(cursor):
                 errors.add(line, column, message)
     except DomainError as error:
         _rejected_by_file(job_id, error)
@@ -253,8 +293,12 @@ def import_job_validate(*, job_id: int) -> ImportJob | None:
             **_result_fields(counts, errors), finished_at=timezone.now(),
             status=Status.VALIDATED if ok else Status.REJECTED,
             message="" if ok else _rows_message(errors))
+        kept = ok and _stage_kept()
         if not ok:
             _checked_files_delete(job_id)
+    finally:
+        if not kept:
+            _stages_drop(job_id, job.kind)
     return ImportJob.objects.get(pk=job_id)
 
 
@@ -286,6 +330,41 @@ class _RowsRefused(Exception):
         self.errors = errors
 
 
+def _commit_write(job: ImportJob) -> None:
+    """Classify the staged rows against the ledger as it is now and write them, in one
+    transaction: all or nothing."""
+    with transaction.atomic():
+        # One commit per client at a time: two files touching the same invoices must not
+        # interleave their classify and write steps. On PostgreSQL this lock also holds off
+        # every other invoice insert of the client (each key-share locks its client, portfolio
+        # migrations 0006-0007), so no invoice number appears between classify and write.
+        Client.objects.select_for_update().get(pk=job.client_id)
+        checker = CHECKERS[job.kind](client=job.client, job_id=job.pk)
+        with connection.cursor() as cursor:
+            if not _stage_reuse(job, checker, cursor):
+                # Never kept (SQLite), expired, or from another check: load the checked files.
+                _stage_load(job, checker, cursor)
+            counts = checker.classify(cursor)
+            refused = checker.refused(cursor)
+            if refused:
+                # The ledger changed since the preview (a payment, another import).
+                errors = ErrorLog()
+                for line, column, message in refused:
+                    errors.add(line, column, message)
+                raise _RowsRefused(counts, errors)
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            checker.write(cursor, now=now)
+            # Dropped with the write: a rolled-back commit leaves a kept table where it was.
+            _unstage(checker, cursor)
+        if job.kind in (ImportJob.Kind.INVOICES, ImportJob.Kind.PAYMENTS):
+            # New payments settle invoices, and credit left on account settles new
+            # invoices: oldest due first, a named invoice first.
+            allocate_open_payments(client_id=job.client_id)
+        ImportJob.objects.filter(pk=job.pk).update(
+            **_result_fields(counts, ErrorLog()), status=Status.COMMITTED, message="",
+            rows_processed=job.rows_total, finished_at=timezone.now())
+
+
 def import_job_commit(*, job_id: int) -> ImportJob | None:
     """Write a checked job to the ledger, all or nothing. Runs once: a job that is not ready
     (already committed, being committed, rejected) is left alone and None returned."""
@@ -293,31 +372,7 @@ def import_job_commit(*, job_id: int) -> ImportJob | None:
         return None
     job = ImportJob.objects.select_related("client").get(pk=job_id)
     try:
-        with transaction.atomic():
-            # One commit per client at a time: two files touching the same invoices must not
-            # interleave their classify and write steps.
-            Client.objects.select_for_update().get(pk=job.client_id)
-            # No try/finally around the staging tables here: on any error the transaction
-            # rolls back, and that drops them (a DROP in an aborted transaction would fail
-            # and hide the error).
-            with connection.cursor() as cursor:
-                checker, counts, refused = _stage(job, cursor)
-                if refused:
-                    # The ledger changed since the preview (a payment, another import).
-                    errors = ErrorLog()
-                    for line, column, message in refused:
-                        errors.add(line, column, message)
-                    raise _RowsRefused(counts, errors)
-                now = connection.ops.adapt_datetimefield_value(timezone.now())
-                checker.write(cursor, now=now)
-                _unstage(job, cursor)
-            if job.kind in (ImportJob.Kind.INVOICES, ImportJob.Kind.PAYMENTS):
-                # New payments settle invoices, and credit left on account settles new
-                # invoices: oldest due first, a named invoice first.
-                allocate_open_payments(client_id=job.client_id)
-            ImportJob.objects.filter(pk=job_id).update(
-                **_result_fields(counts, ErrorLog()), status=Status.COMMITTED, message="",
-                rows_processed=job.rows_total, finished_at=timezone.now())
+        _commit_write(job)
     except _RowsRefused as refused_rows:
         ImportJob.objects.filter(pk=job_id).update(
             **_result_fields(refused_rows.counts, refused_rows.errors), status=Status.REJECTED,
@@ -327,5 +382,51 @@ def import_job_commit(*, job_id: int) -> ImportJob | None:
     except Exception as error:
         _failed(job_id, error)
         raise
+    finally:
+        # Committed: dropped already. Rejected or failed: this job will never be committed.
+        _stages_drop(job_id, job.kind)
     _checked_files_delete(job_id)
     return ImportJob.objects.get(pk=job_id)
+
+
+def _kept_stage_tables(cursor: Any) -> dict[str, int]:
+    """The kept staging tables in the database, by name, with their job's id."""
+    prefixes = {stage.name for checker in CHECKERS.values() for stage in checker.stages}
+    pattern = re.compile(rf"({'|'.join(sorted(prefixes))})_(\d+)")
+    cursor.execute("""
+        SELECT relname FROM pg_class
+        WHERE relkind = 'r' AND relpersistence = 'u'
+          AND relnamespace = current_schema()::regnamespace AND relname LIKE %s
+    """, ["fido\\_import\\_%"])
+    tables = {}
+    for (name,) in cursor.fetchall():
+        match = pattern.fullmatch(name)
+        if match:
+            tables[name] = int(match.group(2))
+    return tables
+
+
+def import_stages_expire(*, now: dt.datetime | None = None) -> int:
+    """Drop the kept staging tables no commit will use: those of jobs committed, rejected or
+    failed (a crash can leave them), of jobs deleted, of checks that died, and of jobs ready
+    for longer than STAGE_KEPT (committing one later loads its checked file again). Returns
+    how many tables were dropped. Run hourly by `portfolio.import_stages_expire`."""
+    if not _stage_kept():
+        return 0
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        tables = _kept_stage_tables(cursor)
+    in_use = set(ImportJob.objects.filter(pk__in=set(tables.values())).filter(
+        Q(status=Status.VALIDATED, finished_at__gte=now - STAGE_KEPT)
+        | Q(status__in=[Status.VALIDATING, Status.COMMITTING], started_at__gte=now - STALE_CLAIM)
+    ).values_list("pk", flat=True))
+    dropped = 0
+    with connection.cursor() as cursor:
+        for name, job_id in sorted(tables.items()):
+            if job_id not in in_use:
+                # Waits for a commit that locked the table; dropped meanwhile is fine.
+                cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
+                dropped += 1
+    if dropped:
+        logger.info("dropped %s expired import staging table(s)", dropped)
+    return dropped
