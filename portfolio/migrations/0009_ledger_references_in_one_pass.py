@@ -97,6 +97,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portfolio", "0006_ledger_references_per_statement")]
+    dependencies = [("portfolio", "0008_invoice_last_settlement_on")]
 
     operations = [migrations.RunPython(forwards, backwards)]
