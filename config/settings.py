@@ -172,6 +172,8 @@ MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", default=512 * 1024 * 1024, minimum=1)
+# Days an uploaded import file (personal data) is kept once its job is over.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", default=30, minimum=1)
 # Trained scoring models (skops files); every worker that scores must see the same folder.
 SCORING_ARTIFACT_DIR = Path(env_str("SCORING_ARTIFACT_DIR", default=str(VAR_DIR / "models")))
 
@@ -230,6 +232,9 @@ CELERY_BEAT_SCHEDULE = {
     # Imports: drop the staging tables kept for commits that will not come (see
     # portfolio/imports/services.py, `import_stages_expire`).
     "import-stages-expire": {"task": "portfolio.import_stages_expire", "schedule": 3600.0},
+    # ... and delete uploaded files once IMPORT_FILE_RETENTION_DAYS have passed.
+    "import-files-purge": {"task": "portfolio.import_files_purge",
+                           "schedule": crontab(hour=3, minute=15)},
     # Nightly risk scores of every client with a champion (or proposed) model.
     "scoring-nightly": {"task": "scoring.tasks.scoring_nightly_task",
                         "schedule": crontab(hour=2, minute=30)},

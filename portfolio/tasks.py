@@ -2,14 +2,15 @@
 
 Both import tasks are safe to run twice: the service claims the job with a conditional update
 of its status, so a second delivery (a retry, a duplicate send) finds it claimed and does
-nothing. The hourly expiry of staging tables is safe to run any time.
+nothing. The hourly expiry of staging tables and the nightly purge of old uploaded files are
+safe to run any time.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from portfolio.imports import services
+from portfolio.imports import retention, services
 
 
 # A million-row file takes minutes; the limits leave room and stop a stuck worker.
@@ -30,3 +31,10 @@ def import_job_commit_task(job_id: int) -> None:
              soft_time_limit=10 * 60, time_limit=15 * 60)
 def import_stages_expire_task() -> None:
     services.import_stages_expire()
+
+
+# Deletes files in batches; the limits stop a run stuck on an unreachable storage.
+@shared_task(name="portfolio.import_files_purge", ignore_result=True,
+             soft_time_limit=25 * 60, time_limit=30 * 60)
+def import_files_purge_task() -> None:
+    retention.import_files_purge()

@@ -13,8 +13,8 @@ PO = LOCALE / "it" / "LC_MESSAGES" / "django.po"
 MO = LOCALE / "it" / "LC_MESSAGES" / "django.mo"
 
 
-def _po_entries() -> list[tuple[str | None, str, str, str]]:
-    """(context, msgid, msgstr, flags) of every entry of the Italian .po file."""
+def _po_entries() -> list[tuple[str | None, str, str, str, str | None]]:
+    """(context, msgid, msgstr, flags, msgid_plural) of every entry of the Italian .po file."""
     entries = []
     for block in PO.read_text(encoding="utf-8").split("\n\n"):
         parts: dict[str, list[str]] = {}
@@ -23,7 +23,7 @@ def _po_entries() -> list[tuple[str | None, str, str, str]]:
         for line in block.splitlines():
             if line.startswith("#,"):
                 flags = line
-            match = re.match(r"^(msgctxt|msgid|msgstr) (\".*\")$", line)
+            match = re.match(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (\".*\")$", line)
             if match:
                 current = match.group(1)
                 parts[current] = [match.group(2)]
@@ -34,7 +34,15 @@ def _po_entries() -> list[tuple[str | None, str, str, str]]:
                 return "".join(bytes(p[1:-1], "utf-8").decode("unicode_escape")
                                .encode("latin-1").decode("utf-8") for p in parts[key])
             context = text("msgctxt") if "msgctxt" in parts else None
-            entries.append((context, text("msgid"), text("msgstr"), flags))
+            if "msgid_plural" in parts:
+                # A plural entry counts as translated when every form is; the singular form
+                # stands for it, and the compiled check asks for it with a count of one.
+                forms = [text(key) for key in sorted(parts) if key.startswith("msgstr[")]
+                msgstr = forms[0] if forms and all(forms) else ""
+                plural = text("msgid_plural")
+            else:
+                msgstr, plural = text("msgstr"), None
+            entries.append((context, text("msgid"), msgstr, flags, plural))
     return [entry for entry in entries if entry[1]]
 
 
@@ -42,8 +50,16 @@ def test_every_string_in_the_italian_catalogue_is_translated():
     entries = _po_entries()
 
     assert len(entries) > 100
-    assert [msgid for _c, msgid, msgstr, _f in entries if not msgstr] == []
-    assert [msgid for _c, msgid, _s, flags in entries if "fuzzy" in flags] == []
+    assert [msgid for _c, msgid, msgstr, _f, _p in entries if not msgstr] == []
+    assert [msgid for _c, msgid, _s, flags, _p in entries if "fuzzy" in flags] == []
+
+
+def _compiled_text(compiled: gettext.GNUTranslations, context: str | None, msgid: str,
+                   plural: str | None) -> str:
+    if plural is not None:
+        return (compiled.npgettext(context, msgid, plural, 1) if context
+                else compiled.ngettext(msgid, plural, 1))
+    return compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
 
 
 def test_the_compiled_catalogue_matches_the_po_file():
@@ -52,15 +68,15 @@ def test_the_compiled_catalogue_matches_the_po_file():
         compiled = gettext.GNUTranslations(handle)
 
     stale = [
-        msgid for context, msgid, msgstr, _flags in _po_entries()
-        if (compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)) != msgstr
+        msgid for context, msgid, msgstr, _flags, plural in _po_entries()
+        if _compiled_text(compiled, context, msgid, plural) != msgstr
     ]
     assert stale == [], "run: manage.py compilemessages -l it"
 
 
 def test_every_template_string_is_in_the_catalogue():
     """A {% translate %} added without running makemessages would show English to Italians."""
-    known = {msgid for _c, msgid, _s, _f in _po_entries()}
+    known = {msgid for _c, msgid, _s, _f, _p in _po_entries()}
     pattern = re.compile(r'{%\s*translate\s+"([^"]+)"')
     missing = {
         f"{path.name}: {text}"
