@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from compliance.engine import can_contact, can_contact_many
@@ -21,6 +21,7 @@ from portfolio import services as portfolio_services
 
 if TYPE_CHECKING:
     from caring.models import CourtesyCall
+    from portfolio.models import ContactPoint
 
 CHANNEL = "call"
 # A retry is first proposed after the Italian default spacing between attempts to one number
@@ -51,7 +52,8 @@ def account_held(at: dt.datetime | None = None, debtor_ref: str = "debtor_id") -
     ))
 
 
-def _usable_phones(call: CourtesyCall):
+def _usable_phones(call: CourtesyCall) -> QuerySet[ContactPoint]:
+    """The debtor's phones nobody has reported as a wrong number."""
     return call.debtor.contact_points.filter(channel="phone", wrong_number_at__isnull=True)
 
 
