@@ -90,10 +90,15 @@ EXTRA_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _json_value(raw: Any) -> str:
-    """A feature value as JSON text: numbers rounded to 4 places, NaN as null."""
-    if isinstance(raw, str):
-        return json.dumps(raw)
+def _json_values(column: np.ndarray) -> list[str]:
+    """Feature values as JSON text: numbers rounded to 4 places, NaN as null, text quoted."""
+    if column.dtype == object:
+        return [json.dumps(v) if isinstance(v, str) else _json_number(v) for v in column]
+    return [repr(round(v, 4)) if math.isfinite(v) else "null"
+            for v in column.astype(float).tolist()]
+
+
+def _json_number(raw: Any) -> str:
     number = _number(raw)
     if number is None or not math.isfinite(number):
         return "null"
@@ -107,27 +112,35 @@ def reasons_compact(impacts: dict[str, np.ndarray], features: dict[str, np.ndarr
     A reason is `[code, impact, value, *extra]` (e.g. `["late_share_12m", -37, 0.6667, 4, 6]`):
     the words are rendered when a page or the API reads the score (`reason_lines`), in the
     reader's language. Storing 30 bytes instead of 300 of worded JSON per reason is most of a
-    batch run's write cost. The ranking is vectorised; only the kept reasons are formatted.
+    batch run's write cost. The ranking is vectorised, and so is the formatting: each
+    (rank, code) group of rows is formatted from its column slices at once, so a chunk costs
+    a few list comprehensions rather than a Python loop over its cells.
     """
     names = list(impacts)
     if not names:
         return []
     matrix = np.column_stack([impacts[n] for n in names])
     order = np.argsort(matrix, axis=1, kind="stable")[:, :limit]
-    worst = np.rint(np.take_along_axis(matrix, order, axis=1))
+    worst = np.rint(np.take_along_axis(matrix, order, axis=1)).astype(np.int64)
     # Neutral factors (less than half a point below the best attribute) are no reason.
     kept = (worst <= -0.5).sum(axis=1)
-    texts = []
-    for row in range(len(order)):
-        parts = []
-        for k in range(int(kept[row])):
-            code = names[order[row, k]]
-            extra = "".join(f",{int(features[column][row])}"
-                            for _name, column in EXTRA_PARAMS.get(code, ()))
-            parts.append(f'["{code}",{int(worst[row, k])},'
-                         f"{_json_value(features[code][row])}{extra}]")
-        texts.append(f"[{','.join(parts)}]")
-    return texts
+    rows_total = len(order)
+    ranked: list[np.ndarray] = []
+    for rank in range(order.shape[1]):
+        texts = np.full(rows_total, None, dtype=object)
+        rows = np.flatnonzero(kept > rank)
+        codes = order[rows, rank]
+        for j in np.unique(codes):
+            at = rows[codes == j]
+            code = names[j]
+            pieces = [[f'["{code}"'], worst[at, rank].tolist(),
+                      _json_values(features[code][at])]
+            pieces += [features[column][at].astype(np.int64).tolist()
+                       for _name, column in EXTRA_PARAMS.get(code, ())]
+            texts[at] = [",".join(map(str, cells)) + "]" for cells in zip(
+                pieces[0] * len(at), *pieces[1:], strict=True)]
+        ranked.append(texts)
+    return [f"[{','.join(t for t in row if t is not None)}]" for row in zip(*ranked, strict=True)]
 
 
 def reason_lines(stored: Any) -> list[dict[str, Any]]:
