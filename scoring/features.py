@@ -118,12 +118,17 @@ def _allocations_join(d: Dialect) -> str:
     """
     as_of = d.date("as_of")
     if d.postgres:
+        # The payment's value date by primary key in a scalar subquery, not a join: a join
+        # here let the planner, short of statistics, hash the whole payment table once per
+        # invoice. A subquery on the key is an index lookup whatever the statistics.
+        paid_before = ("(SELECT p.value_date FROM portfolio_payment p "  # noqa: S608
+                       f"WHERE p.id = pa.payment_id) < {as_of}")
         return f"""LEFT JOIN LATERAL (
-            SELECT SUM(pa.amount) AS paid, MAX(p.value_date) AS last_paid
+            SELECT SUM(pa.amount) FILTER (WHERE {paid_before}) AS paid,
+                   MAX((SELECT p.value_date FROM portfolio_payment p
+                        WHERE p.id = pa.payment_id AND p.value_date < {as_of})) AS last_paid
             FROM portfolio_paymentallocation pa
-            JOIN portfolio_payment p ON p.id = pa.payment_id
-            WHERE pa.invoice_id = i.id AND p.value_date < {as_of}
-              AND NOT COALESCE({_settled_before(d)}, false)
+            WHERE pa.invoice_id = i.id AND NOT COALESCE({_settled_before(d)}, false)
         ) a ON true"""  # noqa: S608
     return f"""LEFT JOIN (
         SELECT pa.invoice_id, SUM(pa.amount) AS paid, MAX(p.value_date) AS last_paid
@@ -151,8 +156,11 @@ def _ledger_sql(d: Dialect) -> str:
     late = d.days(f"COALESCE(settled_on, {as_of})", "due_date")
     # Only fixed SQL fragments are interpolated (dialect expressions, constants); every value
     # is a bound parameter (hence the S608 exemptions).
+    # The notes are computed once for the chunk: inlined, a planner guessing one invoice per
+    # chunk (tables without statistics) re-ran them for every invoice.
+    materialized = "MATERIALIZED" if d.postgres else ""
     return f"""
-    WITH notes AS (
+    WITH notes AS {materialized} (
         SELECT c.invoice_id, SUM(c.amount) AS credited, MAX(c.issue_date) AS last_note,
                SUM(CASE WHEN c.kind IN ('credit_note', 'adjustment') THEN 1 ELSE 0 END) AS n
         FROM portfolio_creditnote c

@@ -1,6 +1,7 @@
 """Training on a ledger, the registry, the champion, chunked batch scoring and stability."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -136,3 +137,26 @@ def test_a_retried_chunk_fills_what_is_missing_and_writes_nothing_twice(trained)
         assert (probability, reasons) == first[debtor_id][1:]
         if debtor_id not in {d.pk for d in debtors[:10]}:
             assert pk == first[debtor_id][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("segment", ["all", "consumer"])
+def test_chunk_ranges_cover_each_debtor_of_the_client_and_segment_once(segment):
+    from tests.factories import DebtorFactory
+
+    client, other = ClientFactory(), ClientFactory()
+    mine = []
+    for k in range(23):
+        mine.append(DebtorFactory(client=client, kind="consumer" if k % 2 else "business"))
+        DebtorFactory(client=other)  # interleaved ids of another client
+    wanted = sorted(d.pk for d in mine if segment == "all" or d.kind == segment)
+
+    ranges = list(chunk_ranges(client_id=client.pk, segment=segment, size=5))
+
+    covered = [[pk for pk in wanted if lo <= pk <= hi] for lo, hi in ranges]
+    assert [len(ids) for ids in covered] == [5] * (len(wanted) // 5) + (
+        [len(wanted) % 5] if len(wanted) % 5 else [])
+    assert sorted(pk for ids in covered for pk in ids) == wanted
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(ranges))
+    assert ranges[-1][1] == wanted[-1]
+    assert list(chunk_ranges(client_id=ClientFactory().pk)) == []
