@@ -72,28 +72,53 @@ def _shares(edges: list[float], x: np.ndarray) -> list[float]:
     return (counts / max(len(x), 1)).tolist()
 
 
-def psi(reference: dict[str, Any], values: Sequence[Any]) -> float:
-    """Population stability index of `values` against a reference distribution.
+def distribution_counts(reference: dict[str, Any], values: Sequence[Any]) -> dict[str, int]:
+    """How many `values` fall in each of the reference's bins (or categories).
+
+    Counts, not shares, so that the counts of a run's chunks add up to the run's: a batch run
+    measures stability on every debtor it scores, chunk by chunk (`psi_from_counts`).
+    Numeric bins are keyed by their index as text (the last one is "missing").
+    """
+    if "categories" in reference:
+        labels, counts = np.unique(np.array([str(v) for v in values], dtype=object),
+                                   return_counts=True)
+        return {str(label): int(n) for label, n in zip(labels, counts, strict=True)}
+    x = np.asarray(values, dtype=float)
+    edges = np.asarray(reference["edges"], dtype=float)
+    index = np.where(np.isnan(x), len(edges) + 1, np.searchsorted(edges, x, side="right"))
+    counts = np.bincount(index, minlength=len(edges) + 2)
+    return {str(i): int(n) for i, n in enumerate(counts) if n}
+
+
+def counts_added(into: dict[str, int], counts: dict[str, int]) -> dict[str, int]:
+    for key, n in counts.items():
+        into[key] = into.get(key, 0) + int(n)
+    return into
+
+
+def psi_from_counts(reference: dict[str, Any], counts: dict[str, int]) -> float:
+    """Population stability index of a population given by its `distribution_counts`.
 
     PSI = sum of (actual - expected) * ln(actual / expected), shares floored at 0.0001. Read as:
     < 0.1 stable, 0.1 to 0.25 shifting, > 0.25 the population has moved (the model page warns).
     """
+    n = max(sum(counts.values()), 1)
     if "categories" in reference:
-        labels = [str(v) for v in values]
         expected = dict(zip(reference["categories"], reference["shares"], strict=True))
-        keys = sorted(set(expected) | set(labels))
-        n = max(len(labels), 1)
-        actual_counts = dict.fromkeys(keys, 0)
-        for label in labels:
-            actual_counts[label] += 1
+        keys = sorted(set(expected) | set(counts))
         e = np.array([expected.get(k, 0.0) for k in keys])
-        a = np.array([actual_counts[k] / n for k in keys])
     else:
         e = np.asarray(reference["shares"], dtype=float)
-        a = np.asarray(_shares(reference["edges"], np.asarray(values, dtype=float)))
+        keys = [str(i) for i in range(len(e))]
+    a = np.array([counts.get(k, 0) / n for k in keys])
     e = np.maximum(e, 1e-4)
     a = np.maximum(a, 1e-4)
     return float(np.sum((a - e) * np.log(a / e)))
+
+
+def psi(reference: dict[str, Any], values: Sequence[Any]) -> float:
+    """Population stability index of `values` against a reference distribution."""
+    return psi_from_counts(reference, distribution_counts(reference, values))
 
 
 # --- the two model kinds on plain columns ------------------------------------------------------

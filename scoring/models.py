@@ -152,3 +152,33 @@ class DebtorScore(models.Model):
     def reason_lines(self) -> list[dict[str, object]]:
         """The reasons in plain words, {"code", "text", "impact"}, in the active language."""
         return reason_lines(self.reasons)
+
+
+class StabilityCounts(models.Model):
+    """How the debtors one batch chunk scored fall in the model's reference bins.
+
+    Each chunk of a run adds one row (once: a retried chunk finds its row) and the model's
+    `stability` is recomputed from the sum of the run's rows, so the population stability
+    index covers every debtor scored, not a sample, and costs no extra feature query. Only
+    the latest run's rows are kept. Counts only: no debtor can be told from them.
+    """
+
+    # The constraint below leads with the model and serves its lookups.
+    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE,
+                              related_name="stability_counts", db_index=False)
+    as_of = models.DateField(_("as of"))
+    first_debtor_id = models.BigIntegerField(_("first debtor id of the chunk"))
+    debtors = models.PositiveIntegerField(_("debtors"))
+    # {"score": {bin: n}, "features": {name: {bin or category: n}}} (distribution_counts).
+    counts = models.JSONField(_("counts"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stability counts of a scoring chunk")
+        constraints = [
+            models.UniqueConstraint(fields=["model", "as_of", "first_debtor_id"],
+                                    name="scoring_stabilitycounts_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id} {self.as_of} from {self.first_debtor_id}"

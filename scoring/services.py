@@ -22,9 +22,14 @@ from threadpoolctl import threadpool_limits
 from access.errors import DomainError
 from portfolio.models import Client
 from scoring.artifacts import artifact_load, artifact_save
-from scoring.evaluation import predict_model, psi
-from scoring.features import CATEGORICAL, FEATURE_NAMES, debtor_features
-from scoring.models import DebtorScore, ScoringModel
+from scoring.evaluation import (
+    counts_added,
+    distribution_counts,
+    predict_model,
+    psi_from_counts,
+)
+from scoring.features import FEATURE_NAMES, debtor_features
+from scoring.models import DebtorScore, ScoringModel, StabilityCounts
 from scoring.reasons import reasons_compact
 from scoring.scorecard import points_from_probability, scorecard_attribute_points
 from scoring.training import (
@@ -38,10 +43,6 @@ from scoring.training import (
 
 # Bands by probability of a bad outcome in the next 90 days (upper bounds, A = lowest risk).
 BAND_LIMITS = (("A", 0.02), ("B", 0.05), ("C", 0.10), ("D", 0.20))
-# Chunks (of CHUNK_SIZE debtors) drawn across the id range for a run's stability check: 10,000
-# debtors give PSI to about 0.01, at a tenth of a 100,000-debtor run's feature cost.
-STABILITY_SAMPLE_CHUNKS = 2
-
 Status = ScoringModel.Status
 
 
@@ -161,39 +162,66 @@ def _predict(model: ScoringModel, features: dict[str, np.ndarray]
         return predict_model(artifact["model"], columns), artifact
 
 
-def scoring_stability_measure(*, model: ScoringModel, as_of: dt.date) -> dict[str, Any]:
-    """PSI of each feature and of the score, training against a sample of today's debtors.
+def scoring_run_plan(*, client: Client) -> list[tuple[int, int, int]]:
+    """The chunks of a batch run, (model id, lo, hi): each model to run over its segment.
 
-    The sample is up to STABILITY_SAMPLE_CHUNKS chunks spread across the id range.
+    Stability is measured by the chunks themselves (`stability_counts`), on every debtor.
     """
-    ranges = list(chunk_ranges(client_id=model.client_id, segment=model.segment))
-    if not ranges:
-        return {}
-    step = max(1, len(ranges) // STABILITY_SAMPLE_CHUNKS)
-    parts = [debtor_features(client_id=model.client_id, lo=lo, hi=hi, as_of=as_of,
-                             segment=model.segment) for lo, hi in ranges[::step]]
-    features = {n: np.concatenate([p[n] for p in parts]) for n in parts[0]}
-    probability, _artifact = _predict(model, features)
-    reference = model.reference or {}
-    result = {"as_of": as_of.isoformat(), "debtors": len(probability), "features": {}}
-    if "score" in reference:
-        result["score"] = psi(reference["score"], points_from_probability(probability))
-    for name, ref in reference.get("features", {}).items():
-        if name in features:
-            values = features[name].astype(str) if name in CATEGORICAL else features[name]
-            result["features"][name] = psi(ref, values)
-    ScoringModel.objects.filter(pk=model.pk).update(stability=_json_safe(result))
-    return result
-
-
-def scoring_run_plan(*, client: Client, as_of: dt.date) -> list[tuple[int, int, int]]:
-    """The chunks of a batch run, (model id, lo, hi); measures stability on the way."""
     plan = []
     for model in models_to_run(client_id=client.pk):
-        scoring_stability_measure(model=model, as_of=as_of)
         plan.extend((model.pk, lo, hi)
                     for lo, hi in chunk_ranges(client_id=client.pk, segment=model.segment))
     return plan
+
+
+def stability_counts(model: ScoringModel, features: dict[str, np.ndarray],
+                     probability: np.ndarray) -> dict[str, Any]:
+    """Where a chunk's debtors fall in the model's reference bins: score and each feature."""
+    reference = model.reference or {}
+    counts: dict[str, Any] = {"features": {}}
+    if "score" in reference:
+        counts["score"] = distribution_counts(reference["score"],
+                                              points_from_probability(probability))
+    for name, ref in reference.get("features", {}).items():
+        if name in features:
+            counts["features"][name] = distribution_counts(ref, features[name])
+    return counts
+
+
+def _stability_record(*, model: ScoringModel, as_of: dt.date, first_debtor_id: int,
+                      debtors: int, counts: dict[str, Any]) -> None:
+    """Keep a chunk's counts (once) and recompute the model's stability from its run's sum.
+
+    Called inside the chunk's transaction. The model row is locked FOR NO KEY UPDATE: chunks
+    finishing together add up one after another, while other chunks' score inserts (which
+    key-share lock the model) go on. A run for an earlier date than the latest leaves the
+    model's stability alone.
+    """
+    ScoringModel.objects.select_for_update(no_key=True).filter(pk=model.pk).exists()
+    StabilityCounts.objects.bulk_create(
+        [StabilityCounts(model=model, as_of=as_of, first_debtor_id=first_debtor_id,
+                         debtors=debtors, counts=counts)], ignore_conflicts=True)
+    if StabilityCounts.objects.filter(model=model, as_of__gt=as_of).exists():
+        return
+    StabilityCounts.objects.filter(model=model, as_of__lt=as_of).delete()
+    score: dict[str, int] = {}
+    features: dict[str, dict[str, int]] = {}
+    total = chunks = 0
+    for n, chunk in StabilityCounts.objects.filter(model=model, as_of=as_of).values_list(
+            "debtors", "counts"):
+        total, chunks = total + n, chunks + 1
+        counts_added(score, chunk.get("score", {}))
+        for name, bins in chunk.get("features", {}).items():
+            counts_added(features.setdefault(name, {}), bins)
+    reference = model.reference or {}
+    result: dict[str, Any] = {"as_of": as_of.isoformat(), "debtors": total, "chunks": chunks,
+                              "features": {}}
+    if "score" in reference and score:
+        result["score"] = psi_from_counts(reference["score"], score)
+    for name, ref in reference.get("features", {}).items():
+        if name in features:
+            result["features"][name] = psi_from_counts(ref, features[name])
+    ScoringModel.objects.filter(pk=model.pk).update(stability=_json_safe(result))
 
 
 def _chunk_results(model: ScoringModel, features: dict[str, np.ndarray]
@@ -219,23 +247,40 @@ def scoring_chunk_score(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date
     """Score the model's debtors with lo <= id <= hi as of a date; returns rows written.
 
     Safe to run twice: the (model, debtor, as_of) constraint with ignore_conflicts (SQLite)
-    or ON CONFLICT DO NOTHING (PostgreSQL) makes a retried chunk write nothing new.
+    or ON CONFLICT DO NOTHING (PostgreSQL) makes a retried chunk write nothing new, and its
+    stability counts are kept once per (model, as_of, chunk). Scores and counts commit
+    together.
     """
     features = debtor_features(client_id=model.client_id, lo=lo, hi=hi, as_of=as_of,
                                segment=model.segment)
     if not len(features["debtor_id"]):
         return 0
     probability, points, bands, reasons = _chunk_results(model, features)
-    if connection.vendor == "postgresql":
-        return _scores_copy(model=model, as_of=as_of, debtor_ids=features["debtor_id"],
-                            probability=probability, points=points, bands=bands,
-                            reasons=reasons)
+    counts = stability_counts(model, features, probability)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            written = _scores_copy(model=model, as_of=as_of, debtor_ids=features["debtor_id"],
+                                   probability=probability, points=points, bands=bands,
+                                   reasons=reasons)
+        else:
+            written = _scores_bulk(model=model, as_of=as_of, lo=lo, hi=hi,
+                                   debtor_ids=features["debtor_id"], probability=probability,
+                                   points=points, bands=bands, reasons=reasons)
+        _stability_record(model=model, as_of=as_of, first_debtor_id=lo,
+                          debtors=len(features["debtor_id"]), counts=counts)
+    return written
+
+
+def _scores_bulk(*, model: ScoringModel, as_of: dt.date, lo: int, hi: int,
+                 debtor_ids: np.ndarray, probability: np.ndarray, points: np.ndarray,
+                 bands: list[str], reasons: list[str]) -> int:
+    """SQLite (the embedded demo): the ORM's bulk insert, rows already there skipped."""
     rows = [
         DebtorScore(client_id=model.client_id, debtor_id=int(debtor_id), model_id=model.pk,
                     as_of=as_of, probability=Decimal(f"{p:.5f}"), points=int(pts),
                     band=band, reasons=json.loads(why))
-        for debtor_id, p, pts, band, why in zip(features["debtor_id"], probability, points,
-                                                bands, reasons, strict=True)
+        for debtor_id, p, pts, band, why in zip(debtor_ids, probability, points, bands,
+                                                reasons, strict=True)
     ]
     before = DebtorScore.objects.filter(model=model, as_of=as_of, debtor_id__gte=lo,
                                         debtor_id__lte=hi).count()

@@ -44,7 +44,7 @@ def scoring_run_task(client_id: int, as_of: str | None = None) -> int:
     """Plan a client's run and enqueue its chunks; returns the number of chunks."""
     client = Client.objects.get(pk=client_id)
     day = _date(as_of)
-    plan = scoring_run_plan(client=client, as_of=day)
+    plan = scoring_run_plan(client=client)
     for model_id, lo, hi in plan:
         transaction.on_commit(lambda m=model_id, a=lo, b=hi: scoring_chunk_task.delay(
             m, a, b, day.isoformat()))

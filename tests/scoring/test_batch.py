@@ -58,7 +58,7 @@ def test_it_scores_in_chunks_that_write_nothing_twice(trained, django_assert_max
     assert len(ranges) == 4 and ranges[0][0] == 1
     assert sum(1 for d in debtors if ranges[0][0] <= d.pk <= ranges[0][1]) == 40
 
-    plan = scoring_run_plan(client=client, as_of=TRAINED_ON)
+    plan = scoring_run_plan(client=client)
     assert {model_id for model_id, _lo, _hi in plan} == {proposed.pk}
     _model_id, lo, hi = plan[0]
     assert scoring_chunk_score(model=proposed, lo=lo, hi=hi, as_of=TRAINED_ON) == 150
@@ -75,8 +75,11 @@ def test_it_scores_in_chunks_that_write_nothing_twice(trained, django_assert_max
     with django_assert_max_num_queries(1):
         assert len(debtor_scores_latest(debtor_ids=[d.pk for d in debtors])) == 150
 
+    # Stability measured on every debtor the run scored, counted once despite the retry.
     proposed.refresh_from_db()
     assert "score" in proposed.stability and "dbt_avg_3m" in proposed.stability["features"]
+    assert proposed.stability["debtors"] == 150 and proposed.stability["chunks"] == 1
+    assert proposed.stability["as_of"] == TRAINED_ON.isoformat()
 
 
 def test_a_credit_manager_promotes_and_the_old_champion_retires(trained, personas):

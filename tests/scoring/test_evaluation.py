@@ -8,10 +8,13 @@ from django.core.management import call_command
 
 from scoring.evaluation import (
     calibration_table,
+    counts_added,
     cross_validate,
     discrimination,
+    distribution_counts,
     is_protected,
     psi,
+    psi_from_counts,
     read_table,
     reference_distribution,
 )
@@ -41,6 +44,28 @@ def test_its_psi_is_near_zero_for_the_same_population_and_large_for_a_shifted_on
     categories = reference_distribution(["a"] * 50 + ["b"] * 50, categorical=True)
     assert psi(categories, ["a"] * 50 + ["b"] * 50) == pytest.approx(0)
     assert psi(categories, ["c"] * 100) > 0.25
+
+
+def test_psi_from_chunk_counts_added_up_is_the_psi_of_the_whole_population():
+    rng = np.random.default_rng(1)
+    reference = reference_distribution(rng.normal(0, 1, 4000))
+    today = np.concatenate([rng.normal(0.8, 1, 3000), [np.nan] * 200])
+    chunks = np.array_split(rng.permutation(today), 7)
+
+    total: dict[str, int] = {}
+    for chunk in chunks:
+        counts_added(total, distribution_counts(reference, chunk))
+
+    assert sum(total.values()) == len(today)
+    assert psi_from_counts(reference, total) == pytest.approx(psi(reference, today))
+    assert psi_from_counts(reference, total) > 0.1  # the shift is seen, missing values too
+    categories = reference_distribution(["a", "b"] * 20, categorical=True)
+    mixed: dict[str, int] = {}
+    for part in (["a"] * 10, ["c"] * 30):
+        counts_added(mixed, distribution_counts(categories, part))
+    assert mixed == {"a": 10, "c": 30}
+    assert psi_from_counts(categories, mixed) == pytest.approx(psi(categories,
+                                                                   ["a"] * 10 + ["c"] * 30))
 
 
 def test_it_leaves_protected_characteristics_out_of_a_table():

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             scoring_run_task.delay(owner.pk, day.isoformat())
             self.stdout.write("Run enqueued.")
             return
-        plan = scoring_run_plan(client=owner, as_of=day)
+        plan = scoring_run_plan(client=owner)
         if not plan:
             raise CommandError("The client has no champion or proposed model; train first.")
         written = 0
