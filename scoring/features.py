@@ -80,6 +80,11 @@ class Dialect:
     def greatest(self, a: str, b: str) -> str:
         return f"GREATEST({a}, {b})" if self.postgres else f"MAX({a}, {b})"
 
+    def real(self, expression: str) -> str:
+        """A float, not a numeric: the driver then builds floats, not Decimals, for a
+        chunk's 5,000 rows (SQLite's aggregates already return floats)."""
+        return f"CAST({expression} AS double precision)" if self.postgres else expression
+
 
 @dataclass(frozen=True)
 class FeatureBlock:
@@ -154,6 +159,7 @@ def _settled_before(d: Dialect) -> str:
 def _ledger_sql(d: Dialect) -> str:
     as_of = d.date("as_of")
     late = d.days(f"COALESCE(settled_on, {as_of})", "due_date")
+    real = d.real
     # Only fixed SQL fragments are interpolated (dialect expressions, constants); every value
     # is a bound parameter (hence the S608 exemptions).
     # The notes are computed once for the chunk: inlined, a planner guessing one invoice per
@@ -189,19 +195,21 @@ def _ledger_sql(d: Dialect) -> str:
         SELECT inv.*, CASE WHEN {late} > 0 THEN {late} ELSE 0 END AS late_days FROM inv
     )
     SELECT debtor_id,
-        AVG(CASE WHEN due_date >= %(d3)s AND due_date < {as_of} THEN late_days END),
-        AVG(CASE WHEN due_date >= %(d6)s AND due_date < {as_of} THEN late_days END),
-        AVG(CASE WHEN due_date >= %(d12)s AND due_date < {as_of} THEN late_days END),
+        {real("AVG(CASE WHEN due_date >= %(d3)s AND due_date < " + as_of + " THEN late_days END)")},
+        {real("AVG(CASE WHEN due_date >= %(d6)s AND due_date < " + as_of + " THEN late_days END)")},
+        {real("AVG(CASE WHEN due_date >= %(d12)s AND due_date < " + as_of
+              + " THEN late_days END)")},
         SUM(CASE WHEN due_date >= %(d12)s AND due_date < %(known)s THEN 1 ELSE 0 END),
         SUM(CASE WHEN due_date >= %(d12)s AND due_date < %(known)s
                  AND late_days > {LATE_DAYS} THEN 1 ELSE 0 END),
-        SUM(CASE WHEN due_date < {as_of} AND open_amount > 0 THEN open_amount ELSE 0 END),
+        {real("SUM(CASE WHEN due_date < " + as_of
+              + " AND open_amount > 0 THEN open_amount ELSE 0 END)")},
         MAX(CASE WHEN due_date < {as_of} AND open_amount > 0
                  THEN {d.days(as_of, "due_date")} END),
-        SUM(CASE WHEN open_amount > 0 THEN open_amount ELSE 0 END),
+        {real("SUM(CASE WHEN open_amount > 0 THEN open_amount ELSE 0 END)")},
         {d.days(as_of, "MIN(issue_date)")},
         SUM(CASE WHEN issue_date >= %(d12)s THEN 1 ELSE 0 END),
-        SUM(CASE WHEN issue_date >= %(d12)s THEN notes ELSE 0 END),
+        {real("SUM(CASE WHEN issue_date >= %(d12)s THEN notes ELSE 0 END)")},
         SUM(CASE WHEN status = 'disputed' AND open_amount > 0 THEN 1 ELSE 0 END)
     FROM graded
     GROUP BY debtor_id

@@ -124,23 +124,25 @@ def reasons_compact(impacts: dict[str, np.ndarray], features: dict[str, np.ndarr
     worst = np.rint(np.take_along_axis(matrix, order, axis=1)).astype(np.int64)
     # Neutral factors (less than half a point below the best attribute) are no reason.
     kept = (worst <= -0.5).sum(axis=1)
-    rows_total = len(order)
-    ranked: list[np.ndarray] = []
+    joined = np.full(len(order), "", dtype=object)
     for rank in range(order.shape[1]):
-        texts = np.full(rows_total, None, dtype=object)
         rows = np.flatnonzero(kept > rank)
+        texts = np.empty(len(rows), dtype=object)
         codes = order[rows, rank]
         for j in np.unique(codes):
-            at = rows[codes == j]
+            at = codes == j
             code = names[j]
-            pieces = [[f'["{code}"'], worst[at, rank].tolist(),
-                      _json_values(features[code][at])]
-            pieces += [features[column][at].astype(np.int64).tolist()
-                       for _name, column in EXTRA_PARAMS.get(code, ())]
-            texts[at] = [",".join(map(str, cells)) + "]" for cells in zip(
-                pieces[0] * len(at), *pieces[1:], strict=True)]
-        ranked.append(texts)
-    return [f"[{','.join(t for t in row if t is not None)}]" for row in zip(*ranked, strict=True)]
+            where = rows[at]
+            extras = [features[column][where].astype(np.int64).tolist()
+                      for _name, column in EXTRA_PARAMS.get(code, ())]
+            tails = (["".join(f",{v}" for v in values) for values in zip(*extras, strict=True)]
+                     if extras else [""] * len(where))
+            texts[at] = [f'["{code}",{impact},{value}{tail}]' for impact, value, tail in zip(
+                worst[where, rank].tolist(), _json_values(features[code][where]), tails,
+                strict=True)]
+        # Object arrays add element-wise: each row's reasons joined without a Python loop.
+        joined[rows] = joined[rows] + texts if rank == 0 else joined[rows] + "," + texts
+    return ("[" + joined + "]").tolist()
 
 
 def reason_lines(stored: Any) -> list[dict[str, Any]]:
