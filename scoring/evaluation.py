@@ -53,10 +53,10 @@ def reference_distribution(values: Sequence[Any], *, categorical: bool = False,
                            bins: int = 10) -> dict[str, Any]:
     """The training distribution kept for PSI: decile edges (or categories) and their shares."""
     if categorical:
-        labels = np.array([str(v) for v in values], dtype=object)
-        categories, counts = np.unique(labels, return_counts=True)
-        return {"categories": [str(c) for c in categories],
-                "shares": [float(c / len(labels)) for c in counts]}
+        counted = _category_counts(values)
+        total = max(sum(counted.values()), 1)
+        return {"categories": list(counted),
+                "shares": [float(n / total) for n in counted.values()]}
     x = np.asarray(values, dtype=float)
     present = x[~np.isnan(x)]
     edges = (np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1])).tolist()
@@ -66,10 +66,21 @@ def reference_distribution(values: Sequence[Any], *, categorical: bool = False,
 
 def _shares(edges: list[float], x: np.ndarray) -> list[float]:
     """Shares per bin (+ a last bin for missing values)."""
+    return (_bin_counts(edges, x) / max(len(x), 1)).tolist()
+
+
+def _bin_counts(edges: Sequence[float], x: np.ndarray) -> np.ndarray:
+    """Counts per bin between the edges, and a last bin for missing values."""
     index = np.searchsorted(np.asarray(edges, dtype=float), x, side="right")
     index = np.where(np.isnan(x), len(edges) + 1, index)
-    counts = np.bincount(index, minlength=len(edges) + 2).astype(float)
-    return (counts / max(len(x), 1)).tolist()
+    return np.bincount(index, minlength=len(edges) + 2)
+
+
+def _category_counts(values: Sequence[Any]) -> dict[str, int]:
+    """Counts per category (each value as text), in sorted order."""
+    labels, counts = np.unique(np.array([str(v) for v in values], dtype=object),
+                               return_counts=True)
+    return {str(label): int(n) for label, n in zip(labels, counts, strict=True)}
 
 
 def distribution_counts(reference: dict[str, Any], values: Sequence[Any]) -> dict[str, int]:
@@ -80,13 +91,8 @@ def distribution_counts(reference: dict[str, Any], values: Sequence[Any]) -> dic
     Numeric bins are keyed by their index as text (the last one is "missing").
     """
     if "categories" in reference:
-        labels, counts = np.unique(np.array([str(v) for v in values], dtype=object),
-                                   return_counts=True)
-        return {str(label): int(n) for label, n in zip(labels, counts, strict=True)}
-    x = np.asarray(values, dtype=float)
-    edges = np.asarray(reference["edges"], dtype=float)
-    index = np.where(np.isnan(x), len(edges) + 1, np.searchsorted(edges, x, side="right"))
-    counts = np.bincount(index, minlength=len(edges) + 2)
+        return _category_counts(values)
+    counts = _bin_counts(reference["edges"], np.asarray(values, dtype=float))
     return {str(i): int(n) for i, n in enumerate(counts) if n}
 
 
