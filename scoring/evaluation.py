@@ -7,6 +7,7 @@ gradient-boosting challenger. The ledger training and the CSV evaluation both us
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,9 +79,8 @@ def _bin_counts(edges: Sequence[float], x: np.ndarray) -> np.ndarray:
 
 def _category_counts(values: Sequence[Any]) -> dict[str, int]:
     """Counts per category (each value as text), in sorted order."""
-    labels, counts = np.unique(np.array([str(v) for v in values], dtype=object),
-                               return_counts=True)
-    return {str(label): int(n) for label, n in zip(labels, counts, strict=True)}
+    counts = Counter(map(str, values))
+    return {label: counts[label] for label in sorted(counts)}
 
 
 def distribution_counts(reference: dict[str, Any], values: Sequence[Any]) -> dict[str, int]:

@@ -104,12 +104,15 @@ class FeatureBlock:
 
 
 def _debtor_sql(d: Dialect) -> str:
-    return """
-        SELECT id, kind, sector, founded_year, credit_limit, other_exposure
+    # In id order: the blocks' rows are placed by binary search on these ids.
+    return f"""
+        SELECT id, kind, sector, founded_year, {d.real("credit_limit")},
+               {d.real("other_exposure")}
         FROM portfolio_debtor
         WHERE client_id = %(client)s AND id >= %(lo)s AND id <= %(hi)s
           AND (%(segment)s = 'all' OR kind = %(segment)s)
-    """
+        ORDER BY id
+    """  # noqa: S608
 
 
 def _invoice_rows_sql(d: Dialect) -> str:
@@ -279,10 +282,6 @@ def _params(*, client_id: int, lo: int, hi: int, as_of: dt.date, segment: str) -
             "known": back(LATE_DAYS)}
 
 
-def _number(value: Any) -> float:
-    return np.nan if value is None else float(value)
-
-
 def raw_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,
                  segment: str = "all") -> dict[str, np.ndarray]:
     """Raw aggregates for the client's debtors with lo <= id <= hi (one query per block).
@@ -301,34 +300,38 @@ def raw_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(_debtor_sql(dialect), params)
         debtors = cursor.fetchall()
+        ids, kinds, sectors, founded, limits, others = (
+            zip(*debtors, strict=True) if debtors else ((),) * 6)
         raw: dict[str, Any] = {
-            "debtor_id": np.array([r[0] for r in debtors], dtype=np.int64),
-            "kind": np.array([r[1] for r in debtors], dtype=object),
-            "sector": np.array([r[2] or "" for r in debtors], dtype=object),
-            "founded_year": np.array([_number(r[3]) for r in debtors]),
-            "credit_limit": np.array([_number(r[4]) for r in debtors]),
-            "other_exposure": np.array([_number(r[5]) for r in debtors]),
+            "debtor_id": np.array(ids, dtype=np.int64),
+            "kind": np.array(kinds, dtype=object),
+            "sector": np.array([sector or "" for sector in sectors], dtype=object),
+            # None (unknown) becomes NaN in the float conversion.
+            "founded_year": np.array(founded, dtype=float),
+            "credit_limit": np.array(limits, dtype=float),
+            "other_exposure": np.array(others, dtype=float),
         }
-        position = {int(debtor_id): i for i, debtor_id in enumerate(raw["debtor_id"])}
         for block in FEATURE_BLOCKS:
             cursor.execute(block.sql(dialect), params)
-            raw.update(_block_columns(block, cursor.fetchall(), position, len(debtors)))
+            raw.update(_block_columns(block, cursor.fetchall(), raw["debtor_id"]))
     return raw
 
 
-def _block_columns(block: FeatureBlock, rows: list[tuple[Any, ...]], position: dict[int, int],
-                   n: int) -> dict[str, np.ndarray]:
-    """A block's rows as columns aligned on the chunk's debtors (NaN where it has no row)."""
+def _block_columns(block: FeatureBlock, rows: list[tuple[Any, ...]],
+                   debtor_ids: np.ndarray) -> dict[str, np.ndarray]:
+    """A block's rows as columns aligned on the chunk's debtors, `debtor_ids` ascending (NaN
+    where it has no row; rows of debtors outside the chunk are dropped)."""
+    n = len(debtor_ids)
     columns = {name: np.full(n, np.nan) for name in block.columns}
-    at = [(position.get(int(row[0])), k) for k, row in enumerate(rows)]
-    kept = [(i, k) for i, k in at if i is not None]
-    if not kept:
+    if not rows or not n:
         return columns
-    # None becomes NaN and Decimal a float in one conversion of the whole block.
-    values = np.array([rows[k][1:] for _i, k in kept], dtype=float)
-    where = np.array([i for i, _k in kept])
-    for j, name in enumerate(block.columns):
-        columns[name][where] = values[:, j]
+    # One conversion of the whole block: None becomes NaN, Decimal a float.
+    values = np.array(rows, dtype=float).reshape(len(rows), len(block.columns) + 1)
+    ids = values[:, 0].astype(np.int64)
+    where = np.minimum(np.searchsorted(debtor_ids, ids), n - 1)
+    kept = debtor_ids[where] == ids
+    for j, name in enumerate(block.columns, start=1):
+        columns[name][where[kept]] = values[kept, j]
     return columns
 
 

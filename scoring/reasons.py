@@ -94,8 +94,12 @@ def _json_values(column: np.ndarray) -> list[str]:
     """Feature values as JSON text: numbers rounded to 4 places, NaN as null, text quoted."""
     if column.dtype == object:
         return [json.dumps(v) if isinstance(v, str) else _json_number(v) for v in column]
-    return [repr(round(v, 4)) if math.isfinite(v) else "null"
-            for v in column.astype(float).tolist()]
+    # Rounded in one vectorised step; repr of a float is its shortest exact text (JSON too).
+    rounded = np.round(column.astype(float), 4)
+    texts = [repr(v) for v in rounded.tolist()]
+    for i in np.flatnonzero(~np.isfinite(rounded)).tolist():
+        texts[i] = "null"
+    return texts
 
 
 def _json_number(raw: Any) -> str:
