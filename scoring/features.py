@@ -80,6 +80,11 @@ class Dialect:
     def greatest(self, a: str, b: str) -> str:
         return f"GREATEST({a}, {b})" if self.postgres else f"MAX({a}, {b})"
 
+    def money(self, expression: str) -> str:
+        """An amount computed from amounts, exact to the cent: SQLite keeps decimals as REAL,
+        where 100.01 - 10.02 - 89.99 is 1.4e-14, not 0 (PostgreSQL's numeric is exact)."""
+        return expression if self.postgres else f"ROUND({expression}, 2)"
+
     def real(self, expression: str) -> str:
         """A float, not a numeric: the driver then builds floats, not Decimals, for a
         chunk's 5,000 rows (SQLite's aggregates already return floats)."""
@@ -164,13 +169,14 @@ def _invoice_rows_sql(d: Dialect) -> str:
         ) unsettled
         OFFSET 0"""  # noqa: S608
     late = d.days(f"COALESCE(settled_on, {as_of})", "due_date")
+    balance = d.money("i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0)")
     return f"""
         SELECT debtor_id, issue_date, due_date, status, open_amount,
                CASE WHEN {late} > 0 THEN {late} ELSE 0 END AS late_days
         FROM (
             SELECT i.debtor_id, i.issue_date, i.due_date, i.status,
-                   i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0) AS open_amount,
-                   CASE WHEN i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0) <= 0
+                   {balance} AS open_amount,
+                   CASE WHEN {balance} <= 0
                         THEN COALESCE({d.greatest("COALESCE(a.last_paid, n.last_note)",
                                                   "COALESCE(n.last_note, a.last_paid)")},
                                       i.issue_date)

@@ -58,8 +58,8 @@ def _label_sql(d: Dialect) -> str:
         GROUP BY due.id
     )
     SELECT due.debtor_id,
-           MAX(CASE WHEN due.amount - COALESCE(paid.amount, 0)
-                         - COALESCE(credited.amount, 0) > 0
+           MAX(CASE WHEN {d.money("due.amount - COALESCE(paid.amount, 0) "
+                                  "- COALESCE(credited.amount, 0)")} > 0
                     THEN 1 ELSE 0 END)
     FROM due
     LEFT JOIN paid ON paid.id = due.id
