@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 # (name, categorical, monotone direction of the bad rate as the value grows). Apps add theirs
 # with `feature_block_register`, which extends this list and the three views below in place.
@@ -288,38 +289,54 @@ def _params(*, client_id: int, lo: int, hi: int, as_of: dt.date, segment: str) -
             "known": back(LATE_DAYS)}
 
 
-def raw_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,
-                 segment: str = "all") -> dict[str, np.ndarray]:
+# A chunk's queries are small: JIT compilation cost 0.7 s for a 0.4 s query, and parallel
+# workers each rebuilt the same hash tables. The run's parallelism is its Celery workers.
+_CHUNK_SETTINGS = ("jit = off", "max_parallel_workers_per_gather = 0")
+
+
+def features_session_prepare(cursor: CursorWrapper) -> None:
+    """Apply the chunk query settings to a whole session: for a connection of its own that
+    reads many parts (the read-ahead thread's), instead of once per transaction."""
+    if connection.vendor == "postgresql":
+        cursor.execute("; ".join(f"SET {setting}" for setting in _CHUNK_SETTINGS))
+
+
+def raw_features(*, client_id: int, lo: int, hi: int, as_of: dt.date, segment: str = "all",
+                 cursor: CursorWrapper | None = None) -> dict[str, np.ndarray]:
     """Raw aggregates for the client's debtors with lo <= id <= hi (one query per block).
 
     Returns columns aligned on `debtor_id`. Debtors without rows in a block get NaN (no
-    history), which both models treat as a value of its own.
+    history), which both models treat as a value of its own. With `cursor` (a session made
+    ready by `features_session_prepare`) the queries run on it as they are; without, in a
+    transaction of their own with the settings applied to it.
     """
-    dialect = Dialect(connection.vendor)
     params = _params(client_id=client_id, lo=lo, hi=hi, as_of=as_of, segment=segment)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if dialect.postgres:
-            # A chunk's queries are small: JIT compilation cost 0.7 s for a 0.4 s query, and
-            # parallel workers each rebuilt the same hash tables. The run's parallelism is its
-            # Celery workers, one chunk each.
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        cursor.execute(_debtor_sql(dialect), params)
-        debtors = cursor.fetchall()
-        ids, kinds, sectors, founded, limits, others = (
-            zip(*debtors, strict=True) if debtors else ((),) * 6)
-        raw: dict[str, Any] = {
-            "debtor_id": np.array(ids, dtype=np.int64),
-            "kind": np.array(kinds, dtype=object),
-            "sector": np.array([sector or "" for sector in sectors], dtype=object),
-            # None (unknown) becomes NaN in the float conversion.
-            "founded_year": np.array(founded, dtype=float),
-            "credit_limit": np.array(limits, dtype=float),
-            "other_exposure": np.array(others, dtype=float),
-        }
-        for block in FEATURE_BLOCKS:
-            cursor.execute(block.sql(dialect), params)
-            raw.update(_block_columns(block, cursor.fetchall(), raw["debtor_id"]))
+    if cursor is not None:
+        return _raw_read(cursor, params)
+    with transaction.atomic(), connection.cursor() as own:
+        if connection.vendor == "postgresql":
+            own.execute("; ".join(f"SET LOCAL {setting}" for setting in _CHUNK_SETTINGS))
+        return _raw_read(own, params)
+
+
+def _raw_read(cursor: CursorWrapper, params: dict[str, Any]) -> dict[str, np.ndarray]:
+    dialect = Dialect(connection.vendor)
+    cursor.execute(_debtor_sql(dialect), params)
+    debtors = cursor.fetchall()
+    ids, kinds, sectors, founded, limits, others = (
+        zip(*debtors, strict=True) if debtors else ((),) * 6)
+    raw: dict[str, Any] = {
+        "debtor_id": np.array(ids, dtype=np.int64),
+        "kind": np.array(kinds, dtype=object),
+        "sector": np.array([sector or "" for sector in sectors], dtype=object),
+        # None (unknown) becomes NaN in the float conversion.
+        "founded_year": np.array(founded, dtype=float),
+        "credit_limit": np.array(limits, dtype=float),
+        "other_exposure": np.array(others, dtype=float),
+    }
+    for block in FEATURE_BLOCKS:
+        cursor.execute(block.sql(dialect), params)
+        raw.update(_block_columns(block, cursor.fetchall(), raw["debtor_id"]))
     return raw
 
 
@@ -389,9 +406,12 @@ def model_columns(features: dict[str, np.ndarray],
 
 
 def debtor_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,
-                    segment: str = "all") -> dict[str, np.ndarray]:
-    """Features (and debtor_id) for a keyset range of one client's debtors, as of a date."""
-    raw = raw_features(client_id=client_id, lo=lo, hi=hi, as_of=as_of, segment=segment)
+                    segment: str = "all", cursor: CursorWrapper | None = None
+                    ) -> dict[str, np.ndarray]:
+    """Features (and debtor_id) for a keyset range of one client's debtors, as of a date
+    (`cursor`: as in `raw_features`)."""
+    raw = raw_features(client_id=client_id, lo=lo, hi=hi, as_of=as_of, segment=segment,
+                       cursor=cursor)
     features = derive_features(raw, as_of=as_of)
     features["debtor_id"] = raw["debtor_id"]
     return features

@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +33,7 @@ from scoring.evaluation import (
 )
 from scoring.features import FEATURE_NAMES, debtor_features
 from scoring.models import DebtorScore, ScoringModel, StabilityCounts
+from scoring.prefetch import features_read_ahead, id_parts
 from scoring.reasons import reasons_compact
 from scoring.scorecard import points_from_probability, scorecard_attribute_points
 from scoring.training import (
@@ -243,6 +247,42 @@ def bands_for(probability: np.ndarray) -> list[str]:
     return letters[np.searchsorted(limits, probability, side="right")].tolist()
 
 
+@dataclass
+class _ScoredPart:
+    """One part of a chunk, scored: its rows as COPY text and its stability counts."""
+
+    debtor_ids: np.ndarray
+    probability: np.ndarray
+    points: np.ndarray
+    bands: list[str]
+    reasons: list[str]
+    counts: dict[str, Any]
+
+
+def _part_scored(model: ScoringModel, features: dict[str, np.ndarray]) -> _ScoredPart:
+    probability, points, bands, reasons = _chunk_results(model, features)
+    return _ScoredPart(debtor_ids=features["debtor_id"], probability=probability,
+                       points=points, bands=bands, reasons=reasons,
+                       counts=stability_counts(model, features, probability))
+
+
+def _chunk_features(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date,
+                    read_ahead: bool) -> Iterator[dict[str, np.ndarray]]:
+    """The chunk's features, in parts read ahead by a thread where that is possible.
+
+    `read_ahead` (PostgreSQL outside a caller's transaction: a Celery task, the run command):
+    parts read by `features_read_ahead` while this thread scores and streams the ones read.
+    Inside a transaction (a test, a caller's atomic block) the reader could not see its
+    uncommitted rows, and SQLite is the single-user demo: one read, in this thread.
+    """
+    if read_ahead:
+        yield from features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi),
+                                       as_of=as_of, segment=model.segment)
+    else:
+        yield debtor_features(client_id=model.client_id, lo=lo, hi=hi, as_of=as_of,
+                              segment=model.segment)
+
+
 def scoring_chunk_score(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date) -> int:
     """Score the model's debtors with lo <= id <= hi as of a date; returns rows written.
 
@@ -251,36 +291,50 @@ def scoring_chunk_score(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date
     stability counts are kept once per (model, as_of, chunk). Scores and counts commit
     together.
     """
-    features = debtor_features(client_id=model.client_id, lo=lo, hi=hi, as_of=as_of,
-                               segment=model.segment)
-    if not len(features["debtor_id"]):
-        return 0
-    probability, points, bands, reasons = _chunk_results(model, features)
-    counts = stability_counts(model, features, probability)
-    with transaction.atomic():
+    # Decided here, before this function's own transaction begins.
+    read_ahead = connection.vendor == "postgresql" and not connection.in_atomic_block
+    scored = (_part_scored(model, features)
+              for features in _chunk_features(model=model, lo=lo, hi=hi, as_of=as_of,
+                                              read_ahead=read_ahead)
+              if len(features["debtor_id"]))
+    if not read_ahead:
+        ready = list(scored)  # read on this connection, before the COPY below holds it
+        scored = (part for part in ready)
+    with closing(scored), transaction.atomic():
         if connection.vendor == "postgresql":
-            written = _scores_copy(model=model, as_of=as_of, debtor_ids=features["debtor_id"],
-                                   probability=probability, points=points, bands=bands,
-                                   reasons=reasons)
+            written, parts = _scores_copy(model=model, as_of=as_of, scored=scored)
         else:
-            written = _scores_bulk(model=model, as_of=as_of, lo=lo, hi=hi,
-                                   debtor_ids=features["debtor_id"], probability=probability,
-                                   points=points, bands=bands, reasons=reasons)
-        _stability_record(model=model, as_of=as_of, first_debtor_id=lo,
-                          debtors=len(features["debtor_id"]), counts=counts)
+            parts = list(scored)
+            written = _scores_bulk(model=model, as_of=as_of, lo=lo, hi=hi, parts=parts)
+        debtors = sum(len(part.debtor_ids) for part in parts)
+        if debtors:
+            _stability_record(model=model, as_of=as_of, first_debtor_id=lo, debtors=debtors,
+                              counts=_counts_summed([part.counts for part in parts]))
     return written
 
 
+def _counts_summed(counts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parts' `stability_counts` added up into the chunk's."""
+    total: dict[str, Any] = {"features": {}}
+    for part in counts:
+        if "score" in part:
+            counts_added(total.setdefault("score", {}), part["score"])
+        for name, bins in part["features"].items():
+            counts_added(total["features"].setdefault(name, {}), bins)
+    return total
+
+
 def _scores_bulk(*, model: ScoringModel, as_of: dt.date, lo: int, hi: int,
-                 debtor_ids: np.ndarray, probability: np.ndarray, points: np.ndarray,
-                 bands: list[str], reasons: list[str]) -> int:
+                 parts: list[_ScoredPart]) -> int:
     """SQLite (the embedded demo): the ORM's bulk insert, rows already there skipped."""
     rows = [
         DebtorScore(client_id=model.client_id, debtor_id=int(debtor_id), model_id=model.pk,
                     as_of=as_of, probability=Decimal(f"{p:.5f}"), points=int(pts),
                     band=band, reasons=json.loads(why))
-        for debtor_id, p, pts, band, why in zip(debtor_ids, probability, points, bands,
-                                                reasons, strict=True)
+        for part in parts
+        for debtor_id, p, pts, band, why in zip(part.debtor_ids, part.probability,
+                                                part.points, part.bands, part.reasons,
+                                                strict=True)
     ]
     before = DebtorScore.objects.filter(model=model, as_of=as_of, debtor_id__gte=lo,
                                         debtor_id__lte=hi).count()
@@ -316,29 +370,40 @@ SCORE_COLUMNS = ("client_id, debtor_id, model_id, as_of, probability, points, ba
                  "created_at")
 
 
-def _scores_copy(*, model: ScoringModel, as_of: dt.date, debtor_ids: np.ndarray,
-                 probability: np.ndarray, points: np.ndarray, bands: list[str],
-                 reasons: list[str]) -> int:
-    """PostgreSQL: COPY the chunk straight into the score table; when any of its rows is
-    already there (a retried chunk), fall back to COPY into a temporary table and one
-    INSERT ... ON CONFLICT DO NOTHING on the (model, debtor, as_of) constraint: the same
-    idempotency as bulk_create(ignore_conflicts=True), and the first run writes each row once
-    instead of twice."""
+def _scores_copy(*, model: ScoringModel, as_of: dt.date, scored: Iterator[_ScoredPart]
+                 ) -> tuple[int, list[_ScoredPart]]:
+    """PostgreSQL: stream each part, as soon as it is scored, in one COPY straight into the
+    score table; returns (rows written, the parts). When any row is already there (a retried
+    chunk), fall back to COPY into a temporary table and one INSERT ... ON CONFLICT DO NOTHING
+    on the (model, debtor, as_of) constraint: the same idempotency as
+    bulk_create(ignore_conflicts=True), and the first run writes each row once instead of
+    twice."""
     from psycopg.errors import UniqueViolation  # PostgreSQL only, as is this function
 
-    text = scores_copy_text(model=model, as_of=as_of, debtor_ids=debtor_ids,
-                            probability=probability, points=points, bands=bands,
-                            reasons=reasons, created_at=timezone.now())
-    with transaction.atomic():
-        try:
-            # A savepoint: a refused COPY leaves the transaction usable for the fallback.
-            with transaction.atomic(), connection.cursor() as cursor, cursor.copy(
-                    f"COPY scoring_debtorscore ({SCORE_COLUMNS}) FROM STDIN") as copy:
-                copy.write(text)
-            return len(debtor_ids)
-        except UniqueViolation:
-            pass  # a retried chunk: some of its rows are already written
-        return _scores_insert_missing(text)
+    created_at = timezone.now()
+    parts: list[_ScoredPart] = []
+    texts: list[str] = []
+
+    def taken(part: _ScoredPart) -> str:
+        parts.append(part)
+        texts.append(scores_copy_text(
+            model=model, as_of=as_of, debtor_ids=part.debtor_ids,
+            probability=part.probability, points=part.points, bands=part.bands,
+            reasons=part.reasons, created_at=created_at))
+        return texts[-1]
+
+    try:
+        # A savepoint: a refused COPY leaves the transaction usable for the fallback.
+        with transaction.atomic(), connection.cursor() as cursor, cursor.copy(
+                f"COPY scoring_debtorscore ({SCORE_COLUMNS}) FROM STDIN") as copy:
+            for part in scored:
+                copy.write(taken(part))
+        return sum(len(part.debtor_ids) for part in parts), parts
+    except UniqueViolation:
+        pass  # a retried chunk: some of its rows are already written
+    for part in scored:  # the parts not streamed yet, if the COPY stopped early
+        taken(part)
+    return _scores_insert_missing("".join(texts)), parts
 
 
 def _scores_insert_missing(text: str) -> int:
