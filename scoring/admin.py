@@ -17,6 +17,9 @@ class ScoringModelAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # promotion is a service with its own checks
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # the registry keeps every model: scores name theirs; old ones retire
+
 
 @admin.register(DebtorScore)
 class DebtorScoreAdmin(admin.ModelAdmin):

@@ -109,8 +109,8 @@ class DebtorScore(models.Model):
         E = "E", _("E — highest risk")
 
     # References checked once per statement by triggers on PostgreSQL (scoring migration 0004),
-    # not per row by foreign keys: a batch chunk inserts 5,000 scores at once. debtor and model
-    # lead the composite indexes below, which serve their lookups.
+    # not per row by foreign keys: a batch chunk inserts 5,000 scores at once. debtor leads the
+    # unique index below, which serves its lookups; a model is looked up by its own key only.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
                                db_constraint=False)
     debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores",
@@ -133,16 +133,16 @@ class DebtorScore(models.Model):
         verbose_name = _("debtor score")
         constraints = [
             # A retried batch chunk writes nothing twice (bulk_create(ignore_conflicts=True)).
-            models.UniqueConstraint(fields=["model", "debtor", "as_of"],
+            # Led by debtor and date, the same index serves a debtor's newest scores
+            # (debtor_score_latest, debtor_scores_latest, the caring queues): one index fewer
+            # to maintain for every score written. Nothing looks scores up by model alone:
+            # models are retired, never deleted.
+            models.UniqueConstraint(fields=["debtor", "as_of", "model"],
                                     name="scoring_debtorscore_once"),
             models.CheckConstraint(condition=Q(probability__gte=0) & Q(probability__lte=1),
                                    name="scoring_debtorscore_probability_range"),
             models.CheckConstraint(condition=Q(band__in=["A", "B", "C", "D", "E"]),
                                    name="scoring_debtorscore_band_valid"),
-        ]
-        indexes = [
-            # debtor_score_latest / debtor_scores_latest: a debtor's newest scores.
-            models.Index(fields=["debtor", "-as_of", "-id"], name="scoring_score_debtor_latest"),
         ]
 
     def __str__(self) -> str:
