@@ -249,7 +249,7 @@ def bands_for(probability: np.ndarray) -> list[str]:
 
 @dataclass
 class _ScoredPart:
-    """One part of a chunk, scored: its rows as COPY text and its stability counts."""
+    """One part of a chunk, scored: its rows' values and its stability counts."""
 
     debtor_ids: np.ndarray
     probability: np.ndarray
