@@ -1,13 +1,14 @@
-"""A chunk's features read ahead by a thread of its own, while the caller scores what it has.
+"""A chunk's features read ahead by threads of their own, while the caller scores what it has.
 
 A batch chunk alternates between waiting on PostgreSQL (the feature query, the COPY of the
 scores) and working in Python (prediction, reasons, the COPY text). Split into parts, the
-waits overlap the work: a reader thread, on its own database connection, runs the feature
-queries of every part in turn while the caller predicts and streams the parts already read.
+waits overlap the work: reader threads, one per part on a connection of its own, run the
+parts' feature queries at once while the caller predicts and streams the parts already read.
 On a worker whose database is another machine, the worker's cores would otherwise sit idle
-during every query; on one machine the two processes use two cores.
+during every query; on one machine the processes share its cores. A worker running a chunk
+holds 1 + PARTS connections while it reads.
 
-The reader's connection sees only committed rows, so the caller uses it only outside a
+The readers' connections see only committed rows, so the caller uses them only outside a
 transaction of its own (see `scoring_chunk_score`).
 """
 
@@ -25,7 +26,7 @@ from scoring.features import debtor_features, features_session_prepare
 
 # Parts per chunk: more parts overlap more, but each part plans its queries and calls the
 # model again (a booster's fixed cost per call is about 9 ms). On the benchmark (2 cores,
-# database on the same machine) 2, 3 and 4 parts ran equally fast; 2 used the least CPU.
+# database on the same machine) 2 to 4 parts ran equally fast; 2 used the least CPU.
 PARTS = 2
 
 
@@ -39,34 +40,37 @@ def id_parts(lo: int, hi: int, parts: int | None = None) -> list[tuple[int, int]
 
 def features_read_ahead(*, client_id: int, parts: Sequence[tuple[int, int]], as_of: dt.date,
                         segment: str) -> Iterator[dict[str, np.ndarray]]:
-    """Each part's `debtor_features`, in order, read by a thread started here.
+    """Each part's `debtor_features`, in order, each read by a thread of its own.
 
-    The thread reads every part as fast as the database answers (a chunk's features are a
-    few MB at most) and closes its connection when done. An error there is raised here, at
-    the part that failed. Leaving early waits for the thread to finish its reads.
+    The parts are read at the same time, on one connection each, so the first part is ready
+    after half the wait of a whole chunk and the next ones by the time the caller has scored
+    it. Each thread closes its connection when done. An error in one is raised here, at the
+    part that failed. Leaving early waits for the threads to finish their reads.
     """
-    read: queue.SimpleQueue[dict[str, np.ndarray] | BaseException] = queue.SimpleQueue()
+    slots: list[queue.SimpleQueue[dict[str, np.ndarray] | BaseException]] = [
+        queue.SimpleQueue() for _part in parts]
 
-    def reader() -> None:
+    def reader(lo: int, hi: int, slot: queue.SimpleQueue) -> None:  # type: ignore[type-arg]
         try:
-            # One session for all parts, its query settings applied once.
             with connection.cursor() as cursor:
                 features_session_prepare(cursor)
-                for lo, hi in parts:
-                    read.put(debtor_features(client_id=client_id, lo=lo, hi=hi, as_of=as_of,
-                                             segment=segment, cursor=cursor))
+                slot.put(debtor_features(client_id=client_id, lo=lo, hi=hi, as_of=as_of,
+                                         segment=segment, cursor=cursor))
         except BaseException as error:  # handed to the caller, raised there
-            read.put(error)
+            slot.put(error)
         finally:
             connections.close_all()  # this thread's connections only
 
-    thread = threading.Thread(target=reader, name="scoring-features", daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=reader, args=(lo, hi, slot), name="scoring-features",
+                                daemon=True) for (lo, hi), slot in zip(parts, slots, strict=True)]
+    for thread in threads:
+        thread.start()
     try:
-        for _part in parts:
-            item = read.get()
+        for slot in slots:
+            item = slot.get()
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
-        thread.join()
+        for thread in threads:
+            thread.join()
