@@ -25,7 +25,7 @@ debtor table does not hold them and a test asserts that no feature name names on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -400,11 +400,6 @@ def derive_features(raw: dict[str, np.ndarray], *, as_of: dt.date) -> dict[str, 
         # Registered blocks' counts: a debtor without rows had none.
         **{name: np.nan_to_num(column(name)) for name in _counted_features()},
     }
-
-
-def model_columns(features: dict[str, np.ndarray],
-                  names: Sequence[str] = FEATURE_NAMES) -> dict[str, np.ndarray]:
-    return {name: features[name] for name in names}
 
 
 def debtor_features(*, client_id: int, lo: int, hi: int, as_of: dt.date,

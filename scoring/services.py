@@ -237,18 +237,6 @@ def _stability_record(*, model: ScoringModel, as_of: dt.date, first_debtor_id: i
     ScoringModel.objects.filter(pk=model.pk).update(stability=_json_safe(result))
 
 
-def _chunk_results(model: ScoringModel, features: dict[str, np.ndarray]
-                   ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """Probability (5 places), points, band and compact reasons (JSON text) of each row."""
-    probability, artifact = _predict(model, features)
-    probability = np.round(probability, 5)
-    points = np.rint(points_from_probability(probability)).astype(int)
-    card = artifact["model"]["scorecard"]
-    attribute = scorecard_attribute_points(card, {n: features[n] for n in card["features"]})
-    impacts = {n: attribute[n] - card["points"][n]["best"] for n in card["features"]}
-    return probability, points, bands_for(probability), reasons_compact(impacts, features)
-
-
 def bands_for(probability: np.ndarray) -> list[str]:
     """band_for over an array, vectorised."""
     limits = np.array([limit for _band, limit in BAND_LIMITS])
@@ -269,9 +257,17 @@ class _ScoredPart:
 
 
 def _part_scored(model: ScoringModel, features: dict[str, np.ndarray]) -> _ScoredPart:
-    probability, points, bands, reasons = _chunk_results(model, features)
+    """Probability (5 places), points, band, compact reasons (JSON text) and stability counts
+    of each row."""
+    probability, artifact = _predict(model, features)
+    probability = np.round(probability, 5)
+    card = artifact["model"]["scorecard"]
+    attribute = scorecard_attribute_points(card, {n: features[n] for n in card["features"]})
+    impacts = {n: attribute[n] - card["points"][n]["best"] for n in card["features"]}
     return _ScoredPart(debtor_ids=features["debtor_id"], probability=probability,
-                       points=points, bands=bands, reasons=reasons,
+                       points=np.rint(points_from_probability(probability)).astype(int),
+                       bands=bands_for(probability),
+                       reasons=reasons_compact(impacts, features),
                        counts=stability_counts(model, features, probability))
 
 
