@@ -7,8 +7,18 @@ class ScoringConfig(AppConfig):
     verbose_name = _("Scoring")
 
     def ready(self) -> None:
+        from celery.signals import worker_process_shutdown
+
         from portfolio.panels import DebtorPanel, debtor_panel_register
         from scoring.views import debtor_score_panel_context
 
         debtor_panel_register(DebtorPanel(key="scoring", template="scoring/_debtor_panel.html",
                                           context=debtor_score_panel_context, order=5))
+        # A worker process that stops gives its feature readers' sessions back to the server.
+        worker_process_shutdown.connect(_readers_close, weak=False, dispatch_uid="scoring")
+
+
+def _readers_close(**_kwargs: object) -> None:
+    from scoring.prefetch import features_readers_close
+
+    features_readers_close()

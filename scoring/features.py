@@ -88,7 +88,7 @@ class Dialect:
 
     def real(self, expression: str) -> str:
         """A float, not a numeric: the driver then builds floats, not Decimals, for a
-        chunk's 5,000 rows (SQLite's aggregates already return floats)."""
+        part's 2,500 rows (SQLite's aggregates already return floats)."""
         return f"CAST({expression} AS double precision)" if self.postgres else expression
 
 
@@ -211,7 +211,7 @@ def _ledger_sql(d: Dialect) -> str:
     real = d.real
     # Only fixed SQL fragments are interpolated (dialect expressions, constants); every value
     # is a bound parameter (hence the S608 exemptions). Credit notes are counted per debtor,
-    # joined to the chunk's 5,000 debtors rather than to its 50,000 invoices; MATERIALIZED:
+    # joined to the part's debtors rather than to their invoices; MATERIALIZED:
     # inlined, a planner short of statistics re-ran them for every row.
     materialized = "MATERIALIZED" if d.postgres else ""
     due_within = "due_date >= %(d{months})s AND due_date < " + as_of

@@ -108,9 +108,10 @@ class DebtorScore(models.Model):
         D = "D", _("D — high risk")
         E = "E", _("E — highest risk")
 
-    # References checked once per statement by triggers on PostgreSQL (scoring migration 0004),
-    # not per row by foreign keys: a batch chunk inserts 5,000 scores at once. debtor leads the
-    # unique index below, which serves its lookups; a model is looked up by its own key only.
+    # References checked once per statement by triggers on PostgreSQL (scoring migrations
+    # 0004, 0005 and 0008), not per row by foreign keys: a batch chunk inserts 20,000 scores at
+    # once. debtor leads the unique index below, which serves its lookups; a model is looked
+    # up by its own key only.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
                                db_constraint=False)
     debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores",

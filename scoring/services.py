@@ -11,7 +11,7 @@ import functools
 import json
 import math
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -273,19 +273,19 @@ def _part_scored(model: ScoringModel, features: dict[str, np.ndarray]) -> _Score
 
 def _chunk_features(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date,
                     read_ahead: bool) -> Iterator[dict[str, np.ndarray]]:
-    """The chunk's features, in parts read ahead by a thread where that is possible.
+    """The chunk's features, in parts read ahead by the reader threads where that is possible.
 
     `read_ahead` (PostgreSQL outside a caller's transaction: a Celery task, the run command):
-    parts read by `features_read_ahead` while this thread scores and streams the ones read.
-    Inside a transaction (a test, a caller's atomic block) the reader could not see its
-    uncommitted rows, and SQLite is the single-user demo: one read, in this thread.
+    the parts are queued to `features_read_ahead` at once and read while this thread scores
+    and streams the ones read. Inside a transaction (a test, a caller's atomic block) a reader
+    could not see its uncommitted rows, and SQLite is the single-user demo: one read, here,
+    before the COPY holds the connection.
     """
     if read_ahead:
-        yield from features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi),
-                                       as_of=as_of, segment=model.segment)
-    else:
-        yield debtor_features(client_id=model.client_id, lo=lo, hi=hi, as_of=as_of,
-                              segment=model.segment)
+        return features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi),
+                                   as_of=as_of, segment=model.segment)
+    return iter([debtor_features(client_id=model.client_id, lo=lo, hi=hi, as_of=as_of,
+                                 segment=model.segment)])
 
 
 def scoring_chunk_score(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date) -> int:
@@ -298,23 +298,25 @@ def scoring_chunk_score(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date
     """
     # Decided here, before this function's own transaction begins.
     read_ahead = connection.vendor == "postgresql" and not connection.in_atomic_block
-    scored = (_part_scored(model, features)
-              for features in _chunk_features(model=model, lo=lo, hi=hi, as_of=as_of,
-                                              read_ahead=read_ahead)
-              if len(features["debtor_id"]))
-    if not read_ahead:
-        ready = list(scored)  # read on this connection, before the COPY below holds it
-        scored = (part for part in ready)
-    with closing(scored), transaction.atomic():
-        if connection.vendor == "postgresql":
-            written, parts = _scores_copy(model=model, as_of=as_of, scored=scored)
-        else:
-            parts = list(scored)
-            written = _scores_bulk(model=model, as_of=as_of, lo=lo, hi=hi, parts=parts)
-        debtors = sum(len(part.debtor_ids) for part in parts)
-        if debtors:
-            _stability_record(model=model, as_of=as_of, first_debtor_id=lo, debtors=debtors,
-                              counts=_counts_summed([part.counts for part in parts]))
+    features = _chunk_features(model=model, lo=lo, hi=hi, as_of=as_of, read_ahead=read_ahead)
+    with closing(features) if read_ahead else nullcontext():
+        # The model loads (once per process) while the first parts are read.
+        artifact_load(model.artifact_path, model.artifact_sha256)
+        scored: Iterator[_ScoredPart] = (
+            _part_scored(model, part) for part in features if len(part["debtor_id"]))
+        if not read_ahead:
+            scored = iter(list(scored))  # scored before the transaction takes its locks
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                written, parts = _scores_copy(model=model, as_of=as_of, scored=scored)
+            else:
+                parts = list(scored)
+                written = _scores_bulk(model=model, as_of=as_of, lo=lo, hi=hi, parts=parts)
+            debtors = sum(len(part.debtor_ids) for part in parts)
+            if debtors:
+                _stability_record(model=model, as_of=as_of, first_debtor_id=lo,
+                                  debtors=debtors,
+                                  counts=_counts_summed([part.counts for part in parts]))
     return written
 
 

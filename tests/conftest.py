@@ -35,6 +35,16 @@ def service_missing(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _scoring_readers_closed() -> Iterator[None]:
+    """A test that scored a chunk outside a transaction leaves no reader session open (the
+    test database could not be dropped at the end, and the next test starts clean)."""
+    yield
+    from scoring.prefetch import features_readers_close
+
+    features_readers_close()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """Real hashing costs ~0.3 s a user; tests check roles, not the hash's strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,9 +1,10 @@
-"""A chunk scored with its features read ahead by a thread, in parts, on PostgreSQL.
+"""A chunk scored with its features read ahead by reader threads, in parts, on PostgreSQL.
 
-Outside a transaction (a Celery task) the chunk's parts are read by a thread of their own
-while the scores stream into one COPY; inside one (these other tests' `db`) everything runs
-in the caller's thread. Both must write the same rows, retry the same way and count the same
-stability, and the thread must leave no connection behind.
+Outside a transaction (a Celery task) the chunk's parts are read by the process's reader
+threads while the scores stream into one COPY; inside one (these other tests' `db`)
+everything runs in the caller's thread. Both must write the same rows, retry the same way and
+count the same stability. The readers keep their connections between chunks and give them
+back when closed.
 """
 
 import datetime as dt
@@ -30,6 +31,14 @@ def test_id_parts_cover_the_range_once_in_order(lo, hi, parts):
     covered = [i for a, b in ranges for i in range(a, b + 1)]
     assert covered == list(range(lo, hi + 1))
     assert 1 <= len(ranges) <= parts
+
+
+@pytest.mark.parametrize(("lo", "hi", "expected"), [(1, 20000, 8), (1, 2500, 1), (1, 2501, 2),
+                                                    (5, 5, 1)])
+def test_id_parts_default_to_parts_of_part_size(lo, hi, expected):
+    ranges = id_parts(lo, hi)
+    assert len(ranges) == expected
+    assert max(b - a + 1 for a, b in ranges) <= prefetch.PART_SIZE
 
 
 @pytest.fixture
@@ -72,19 +81,20 @@ def test_read_ahead_writes_what_one_read_writes(model, monkeypatch):
         return real(**kwargs)
 
     monkeypatch.setattr(prefetch, "debtor_features", spied)
-    before = _backend_connections()
+    monkeypatch.setattr(prefetch, "PART_SIZE", 30)  # 120 debtors, four parts
+    parts = len(id_parts(lo, hi))
+    assert parts >= 4
 
     assert scoring_chunk_score(model=model, lo=lo, hi=hi, as_of=TRAINED_ON) == 120
     read_ahead = _rows(model)
     counts = StabilityCounts.objects.get(model=model, as_of=TRAINED_ON).counts
-    assert readers == ["scoring-features"] * prefetch.PARTS
-    assert _backend_connections(settled_at=before) == before  # the reader's is closed
+    assert readers == ["scoring-features"] * parts
 
     DebtorScore.objects.filter(model=model).delete()
     StabilityCounts.objects.filter(model=model).delete()
     with transaction.atomic():  # one read, in this thread
         assert scoring_chunk_score(model=model, lo=lo, hi=hi, as_of=TRAINED_ON) == 120
-    assert len(readers) == prefetch.PARTS
+    assert len(readers) == parts
     assert _rows(model) == read_ahead
     assert StabilityCounts.objects.get(model=model, as_of=TRAINED_ON).counts == counts
 
@@ -104,7 +114,38 @@ def test_a_retried_streamed_chunk_fills_what_is_missing(model):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_error_in_the_reader_reaches_the_caller_and_closes_its_connection(model):
+def test_readers_keep_their_connections_between_chunks_and_close_them(model):
+    model, lo, hi = model
+    before = _backend_connections()
+    sessions: set[int] = set()
+    for _chunk in range(3):
+        for part in features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi, 4),
+                                        as_of=TRAINED_ON, segment="all"):
+            assert len(part["debtor_id"])
+        sessions |= _reader_sessions()
+    # Twelve parts read on the same READERS sessions, not one session each.
+    assert 1 <= len(sessions) <= prefetch.READERS
+    assert _backend_connections() <= before + prefetch.READERS
+
+    prefetch.features_readers_close()
+    assert _backend_connections(settled_at=before) == before
+
+
+def _reader_sessions() -> set[int]:
+    """The backend pids of this process's readers, asked on each reader's own connection."""
+    pool = prefetch._readers()
+
+    def pid() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    futures = [pool.submit(pid) for _reader in range(4 * prefetch.READERS)]
+    return {future.result() for future in futures}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_in_a_reader_reaches_the_caller_and_the_reader_reads_on(model):
     model, lo, hi = model
     before = _backend_connections()
     # A client id PostgreSQL refuses: the reader fails on its connection, at its first query.
@@ -112,5 +153,25 @@ def test_an_error_in_the_reader_reaches_the_caller_and_closes_its_connection(mod
                                 as_of=TRAINED_ON, segment="all")
     with pytest.raises(DataError):
         next(parts)
-    assert _backend_connections(settled_at=before) == before
+    parts.close()  # the caller gives up: the other part is cancelled or waited for
     assert not DebtorScore.objects.filter(model=model).exists()
+    # The readers' connections survived the error and read the next chunk.
+    read = list(features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi, 2),
+                                    as_of=TRAINED_ON, segment="all"))
+    assert sum(len(part["debtor_id"]) for part in read) == 120
+    prefetch.features_readers_close()
+    assert _backend_connections(settled_at=before) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_replaces_a_connection_the_server_closed(model):
+    model, lo, hi = model
+    list(features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi, 2),
+                             as_of=TRAINED_ON, segment="all"))
+    with connection.cursor() as cursor:  # the server ends the readers' sessions
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = "
+                       "ANY(%s)", [list(_reader_sessions())])
+    # Each reader checks its session before a part (CONN_HEALTH_CHECKS) and opens a new one.
+    read = list(features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi, 2),
+                                    as_of=TRAINED_ON, segment="all"))
+    assert sum(len(part["debtor_id"]) for part in read) == 120
