@@ -181,6 +181,10 @@ def worker(client_id: int, model_id: int) -> dict[str, float]:
     from scoring.services import SCORE_COLUMNS, scoring_chunk_score, scoring_run_plan
     from scoring.training import chunk_ranges
 
+    # As a Celery worker process does once it has loaded the tasks' modules (config/celery.py).
+    from config.celery import worker_gc_freeze
+
+    worker_gc_freeze()
     client = Client.objects.get(pk=client_id)
     model = ScoringModel.objects.get(pk=model_id)
     started = time.perf_counter()
