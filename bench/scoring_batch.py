@@ -173,6 +173,7 @@ def worker(client_id: int, model_id: int) -> dict[str, float]:
     from django.db import connection
     from threadpoolctl import threadpool_limits
 
+    from config.celery import worker_gc_freeze
     from portfolio.models import Client
     from scoring.artifacts import artifact_load
     from scoring.evaluation import predict_model
@@ -182,8 +183,6 @@ def worker(client_id: int, model_id: int) -> dict[str, float]:
     from scoring.training import chunk_ranges
 
     # As a Celery worker process does once it has loaded the tasks' modules (config/celery.py).
-    from config.celery import worker_gc_freeze
-
     worker_gc_freeze()
     client = Client.objects.get(pk=client_id)
     model = ScoringModel.objects.get(pk=model_id)
