@@ -88,7 +88,7 @@ class Dialect:
 
     def real(self, expression: str) -> str:
         """A float, not a numeric: the driver then builds floats, not Decimals, for a
-        part's 2,500 rows (SQLite's aggregates already return floats)."""
+        part's thousands of rows (SQLite's aggregates already return floats)."""
         return f"CAST({expression} AS double precision)" if self.postgres else expression
 
 

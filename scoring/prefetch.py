@@ -20,7 +20,6 @@ transaction of its own (see `scoring_chunk_score`).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import queue
 import threading
@@ -35,21 +34,27 @@ from scoring.features import debtor_features, features_session_prepare
 # Reader threads per worker process: two keep two parts in flight, the next ones ready by the
 # time the caller has scored the current one.
 READERS = 2
-# Debtor ids per part: each part plans its queries and calls the model once (a booster's
-# fixed cost per call is a few milliseconds), so parts much smaller than this cost more
-# than they overlap.
-PART_SIZE = 2500
+# Debtor ids per part: each part plans its queries, calls the model and ranks its reasons
+# once, about 4 ms of fixed cost in all (parts of 2,500 cost 4% more wall time than these).
+# The first part of a chunk is half as large: the caller waits for it before it can begin.
+PART_SIZE = 5000
 IDLE_SECONDS = 60
 
 _Job = tuple[Future, Callable[[], object]]
 
 
 def id_parts(lo: int, hi: int, parts: int | None = None) -> list[tuple[int, int]]:
-    """[lo, hi] split into up to `parts` contiguous id ranges covering it exactly once
-    (default: ranges of about PART_SIZE ids)."""
-    parts = parts or max(math.ceil((hi - lo + 1) / PART_SIZE), 1)
-    size = max((hi - lo + 1 + parts - 1) // parts, 1)
-    return [(start, min(start + size - 1, hi)) for start in range(lo, hi + 1, size)]
+    """[lo, hi] split into contiguous id ranges covering it exactly once, in order: up to
+    `parts` ranges of equal size, or by default a first range of PART_SIZE // 2 ids and then
+    ranges of PART_SIZE."""
+    if parts:
+        size = max((hi - lo + 1 + parts - 1) // parts, 1)
+        return [(start, min(start + size - 1, hi)) for start in range(lo, hi + 1, size)]
+    first = max(PART_SIZE // 2, 1)
+    ranges = [(lo, min(lo + first - 1, hi))]
+    ranges += [(start, min(start + PART_SIZE - 1, hi))
+               for start in range(lo + first, hi + 1, PART_SIZE)]
+    return ranges
 
 
 class _ReaderPool:

@@ -33,12 +33,13 @@ def test_id_parts_cover_the_range_once_in_order(lo, hi, parts):
     assert 1 <= len(ranges) <= parts
 
 
-@pytest.mark.parametrize(("lo", "hi", "expected"), [(1, 20000, 8), (1, 2500, 1), (1, 2501, 2),
-                                                    (5, 5, 1)])
-def test_id_parts_default_to_parts_of_part_size(lo, hi, expected):
+@pytest.mark.parametrize(("lo", "hi", "sizes"), [
+    (1, 20000, [2500, 5000, 5000, 5000, 2500]), (1, 2500, [2500]), (1, 2501, [2500, 1]),
+    (11, 7510, [2500, 5000]), (5, 5, [1])])
+def test_id_parts_default_to_a_half_part_then_parts_of_part_size(lo, hi, sizes):
     ranges = id_parts(lo, hi)
-    assert len(ranges) == expected
-    assert max(b - a + 1 for a, b in ranges) <= prefetch.PART_SIZE
+    assert [b - a + 1 for a, b in ranges] == sizes
+    assert [i for a, b in ranges for i in range(a, b + 1)] == list(range(lo, hi + 1))
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_read_ahead_writes_what_one_read_writes(model, monkeypatch):
         return real(**kwargs)
 
     monkeypatch.setattr(prefetch, "debtor_features", spied)
-    monkeypatch.setattr(prefetch, "PART_SIZE", 30)  # 120 debtors, four parts
+    monkeypatch.setattr(prefetch, "PART_SIZE", 30)  # 120 debtors: 15, then 30 at a time
     parts = len(id_parts(lo, hi))
     assert parts >= 4
 
