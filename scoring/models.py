@@ -109,7 +109,7 @@ class DebtorScore(models.Model):
         E = "E", _("E — highest risk")
 
     # References checked once per statement by triggers on PostgreSQL (scoring migrations
-    # 0004, 0005 and 0008), not per row by foreign keys: a batch chunk inserts 20,000 scores at
+    # 0004, 0005 and 0008), not per row by foreign keys: a batch chunk inserts 50,000 scores at
     # once. debtor leads the unique index below, which serves its lookups; a model is looked
     # up by its own key only.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",

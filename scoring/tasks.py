@@ -29,7 +29,7 @@ def scoring_train_task(client_id: int, training_date: str | None = None,
     scoring_model_train(client=client, training_date=_date(training_date), segment=segment)
 
 
-# One chunk of 20,000 debtors costs about half a second of features, prediction and write (README
+# One chunk of 50,000 debtors costs under a second of features, prediction and write (README
 # "Benchmarks"); 10 minutes is a generous ceiling that still frees a stuck worker.
 @shared_task(name="scoring.tasks.scoring_chunk_task", ignore_result=True, acks_late=True,
              time_limit=600, soft_time_limit=570)

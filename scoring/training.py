@@ -35,10 +35,13 @@ TRAIN_SNAPSHOTS = 9
 VALIDATE_SNAPSHOTS = 3
 # Debtors per chunk: per batch task, and per feature query in training. A batch chunk reads
 # its features in parts (scoring/prefetch.py) while it scores and writes the parts already
-# read; 20,000 debtors give that pipeline eight parts to overlap (at 5,000, the start and
-# the end of each chunk, where the work cannot overlap, weighed more), keep a chunk's arrays
-# near 40 MB and a chunk under half a second at 10 invoices per debtor (bench/scoring_batch.py).
-CHUNK_SIZE = 20000
+# read; only its start (the first part read) and its end (the statement's reference check,
+# the commit) cannot overlap, about 60 ms a chunk. At 50,000 debtors that is 8% of a chunk
+# (at 20,000 it was 20%: a 100,000-debtor run took 1.6 s instead of 1.45 s), a chunk takes
+# under a second at 10 invoices per debtor and raises a worker's peak memory by 20 MiB, and a
+# client of 1,000,000 debtors still makes 20 tasks for the workers to share
+# (bench/scoring_batch.py).
+CHUNK_SIZE = 50000
 MIN_BADS = 10
 # The proposal prefers the better Brier score when validation AUCs are this close.
 AUC_TIE = 0.01
