@@ -111,9 +111,9 @@ class DebtorScore(models.Model):
     # References checked once per statement by triggers on PostgreSQL (scoring migrations
     # 0004, 0005 and 0008), not per row by foreign keys: a batch chunk inserts 50,000 scores at
     # once. debtor leads the unique index below, which serves its lookups; a model is looked
-    # up by its own key only.
+    # up by its own key only; a client's scores by the (client, id) index, in the API's order.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
-                               db_constraint=False)
+                               db_index=False, db_constraint=False)
     debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores",
                                db_index=False, db_constraint=False)
     model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="scores",
@@ -144,6 +144,12 @@ class DebtorScore(models.Model):
                                    name="scoring_debtorscore_probability_range"),
             models.CheckConstraint(condition=Q(band__in=["A", "B", "C", "D", "E"]),
                                    name="scoring_debtorscore_band_valid"),
+        ]
+        indexes = [
+            # The API lists a client's scores by id, a page at a time (cursor pagination): in
+            # this order the page is read from the index, however long the client's history.
+            # It costs a batch write no more than an index on client alone.
+            models.Index(fields=["client", "id"], name="scoring_score_client_by_id"),
         ]
 
     def __str__(self) -> str:
