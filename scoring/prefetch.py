@@ -43,13 +43,9 @@ IDLE_SECONDS = 60
 _Job = tuple[Future, Callable[[], object]]
 
 
-def id_parts(lo: int, hi: int, parts: int | None = None) -> list[tuple[int, int]]:
-    """[lo, hi] split into contiguous id ranges covering it exactly once, in order: up to
-    `parts` ranges of equal size, or by default a first range of PART_SIZE // 2 ids and then
-    ranges of PART_SIZE."""
-    if parts:
-        size = max((hi - lo + 1 + parts - 1) // parts, 1)
-        return [(start, min(start + size - 1, hi)) for start in range(lo, hi + 1, size)]
+def id_parts(lo: int, hi: int) -> list[tuple[int, int]]:
+    """[lo, hi] split into contiguous id ranges covering it exactly once, in order: a first
+    range of PART_SIZE // 2 ids, then ranges of PART_SIZE."""
     first = max(PART_SIZE // 2, 1)
     ranges = [(lo, min(lo + first - 1, hi))]
     ranges += [(start, min(start + PART_SIZE - 1, hi))

@@ -24,10 +24,11 @@ from tests.scoring.ledger import ledger_generate
 TRAINED_ON = dt.date(2026, 6, 30)
 
 
-@pytest.mark.parametrize(("lo", "hi", "parts"), [(1, 100, 4), (7, 7, 4), (5, 7, 4),
-                                                 (10, 1009, 3), (1, 2, 1)])
-def test_id_parts_cover_the_range_once_in_order(lo, hi, parts):
-    ranges = id_parts(lo, hi, parts)
+@pytest.mark.parametrize(("lo", "hi", "part_size", "parts"), [
+    (1, 100, 25, 5), (7, 7, 25, 1), (5, 7, 2, 2), (10, 1009, 334, 4), (1, 2, 1, 2)])
+def test_id_parts_cover_the_range_once_in_order(lo, hi, part_size, parts, monkeypatch):
+    monkeypatch.setattr(prefetch, "PART_SIZE", part_size)
+    ranges = id_parts(lo, hi)
     covered = [i for a, b in ranges for i in range(a, b + 1)]
     assert covered == list(range(lo, hi + 1))
     assert 1 <= len(ranges) <= parts
@@ -120,7 +121,7 @@ def test_readers_keep_their_connections_between_chunks_and_close_them(model):
     before = _backend_connections()
     sessions: set[int] = set()
     for _chunk in range(3):
-        for part in features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi, 4),
+        for part in features_read_ahead(client_id=model.client_id, parts=_split(lo, hi, 4),
                                         as_of=TRAINED_ON, segment="all"):
             assert len(part["debtor_id"])
         sessions |= _reader_sessions()
@@ -130,6 +131,12 @@ def test_readers_keep_their_connections_between_chunks_and_close_them(model):
 
     prefetch.features_readers_close()
     assert _backend_connections(settled_at=before) == before
+
+
+def _split(lo: int, hi: int, count: int) -> list[tuple[int, int]]:
+    """[lo, hi] in `count` contiguous ranges (the last may be shorter)."""
+    size = (hi - lo + count) // count
+    return [(start, min(start + size - 1, hi)) for start in range(lo, hi + 1, size)]
 
 
 def _reader_sessions() -> set[int]:
@@ -157,7 +164,7 @@ def test_an_error_in_a_reader_reaches_the_caller_and_the_reader_reads_on(model):
     parts.close()  # the caller gives up: the other part is cancelled or waited for
     assert not DebtorScore.objects.filter(model=model).exists()
     # The readers' connections survived the error and read the next chunk.
-    read = list(features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi, 2),
+    read = list(features_read_ahead(client_id=model.client_id, parts=_split(lo, hi, 2),
                                     as_of=TRAINED_ON, segment="all"))
     assert sum(len(part["debtor_id"]) for part in read) == 120
     prefetch.features_readers_close()
@@ -167,12 +174,12 @@ def test_an_error_in_a_reader_reaches_the_caller_and_the_reader_reads_on(model):
 @pytest.mark.django_db(transaction=True)
 def test_a_reader_replaces_a_connection_the_server_closed(model):
     model, lo, hi = model
-    list(features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi, 2),
+    list(features_read_ahead(client_id=model.client_id, parts=_split(lo, hi, 2),
                              as_of=TRAINED_ON, segment="all"))
     with connection.cursor() as cursor:  # the server ends the readers' sessions
         cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = "
                        "ANY(%s)", [list(_reader_sessions())])
     # Each reader checks its session before a part (CONN_HEALTH_CHECKS) and opens a new one.
-    read = list(features_read_ahead(client_id=model.client_id, parts=id_parts(lo, hi, 2),
+    read = list(features_read_ahead(client_id=model.client_id, parts=_split(lo, hi, 2),
                                     as_of=TRAINED_ON, segment="all"))
     assert sum(len(part["debtor_id"]) for part in read) == 120
