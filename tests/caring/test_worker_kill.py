@@ -36,7 +36,7 @@ def _redis_or_skip():
         broker = redis.Redis.from_url(BROKER, socket_connect_timeout=1)
         broker.ping()
     except Exception as error:
-        service_missing(f"needs Redis at {BROKER}: {error}")
+        service_missing(f"needs Redis at {BROKER}: {error}", service="redis")
     return broker
 
 
@@ -101,7 +101,7 @@ def _portfolio():
 def test_a_worker_killed_mid_plan_loses_nothing_and_duplicates_nothing(
         tmp_path, rule_packs_restored_at_end) -> None:
     if connection.vendor != "postgresql":
-        service_missing("needs PostgreSQL (set DATABASE_URL=postgres://…)")
+        service_missing("needs PostgreSQL (set DATABASE_URL=postgres://…)", service="postgres")
     broker = _redis_or_skip()
     broker.flushdb()  # this test's own Redis database: drop messages of earlier runs
     rule_packs_seeded()

@@ -29,7 +29,8 @@ def browser() -> Iterator[object]:
     deliberate: the permission lasts exactly as long as the loop, so that it never leaks into
     other tests (nor into `check --deploy`, which rightly refuses it)."""
     if not CHROMIUM.exists():
-        service_missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+        service_missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)",
+                        service="chromium")
     from playwright.sync_api import sync_playwright
 
     before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
