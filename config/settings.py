@@ -201,9 +201,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="fido@localhost")
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", default="filesystem://" if EMBEDDED else None)
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # kombu keeps its exchange tables in ./control unless told otherwise.
+        "control_folder": str(_broker_dir / "control"),
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
