@@ -120,6 +120,20 @@ class DebtorFacts:
                 return point
         return None
 
+    def phone_zones(self) -> tuple[str, ...]:
+        """Every zone the debtor's known phones point to (a number reported as someone
+        else's excepted): the debtor may be in any of them, whichever number is used.
+        Computed once per debtor, from the facts already loaded (no query)."""
+        cached = self.__dict__.get("_phone_zones")
+        if cached is None:
+            zones: list[str] = []
+            for point in self.points:
+                if point.channel == "phone" and not point.wrong_number:
+                    zones += point.timezones or windows.phone_zones(point.value)
+            cached = tuple(dict.fromkeys(zones))
+            self.__dict__["_phone_zones"] = cached
+        return cached
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -172,10 +186,12 @@ def _context(facts: DebtorFacts, channel: str, destination: str,
     media = {channel}
     if channel == Channel.SURVEY:
         media.add(Channel.SMS if is_phone else Channel.EMAIL)
+    # The window must hold wherever the debtor may be: the address's zone and the zones of
+    # every known phone (SPEC §1), not only the number dialled, whatever the channel.
     zones: list[str] = [facts.timezone] if facts.timezone else []
-    if is_phone:
-        zones += list(point.timezones if point is not None and point.timezones
-                      else windows.phone_zones(destination))
+    zones += facts.phone_zones()
+    if is_phone and point is None:
+        zones += windows.phone_zones(destination)
     zones = [name for name in zones if name and windows.known_zone(name)]
     if not zones:
         # Last resort for a country the tz database does not list: the default pack's zone.
