@@ -612,10 +612,12 @@ def can_contact(debtor: Any, channel: str, destination: str, at: dt.datetime, *,
 
 def can_contact_many(debtors: Sequence[Any] | Any, channel: str, at: dt.datetime, *,
                      actor: Any = None, purpose: str = "", record: bool = True,
-                     chunk_size: int = 2000) -> dict[int, Decision]:
+                     run_key: str = "", chunk_size: int = 2000) -> dict[int, Decision]:
     """Decide for a batch of debtors (the caring planner). Facts load per chunk in a fixed
     number of queries (no query per debtor); decisions are stored with one bulk insert per
-    chunk. Each debtor gets its best contact point for the channel."""
+    chunk. Each debtor gets its best contact point for the channel. A `run_key` names the
+    batch run: its evidence is stored once per debtor and channel, however often the run is
+    resumed."""
     from compliance import loader, services
 
     if channel not in Channel.values:
@@ -627,7 +629,7 @@ def can_contact_many(debtors: Sequence[Any] | Any, channel: str, at: dt.datetime
         decisions = [decide_best(facts[debtor.pk], channel, at) for debtor in chunk]
         if record:
             services.contact_decisions_record(decisions=decisions, actor=actor,
-                                              purpose=purpose)
+                                              purpose=purpose, run_key=run_key)
         results.update((decision.debtor_id, decision) for decision in decisions
                        if decision.debtor_id is not None)
     return results

@@ -293,11 +293,19 @@ class ContactDecision(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
     purpose = models.CharField(_("purpose"), max_length=32, blank=True)
+    # The batch run that took the decision (e.g. a planning run of one policy for one day):
+    # a run killed and resumed decides again, and its evidence is kept once per debtor.
+    run_key = models.CharField(_("run"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]
         verbose_name = _("contact decision")
+        constraints = [
+            models.UniqueConstraint(fields=["run_key", "debtor", "channel"],
+                                    condition=~Q(run_key=""),
+                                    name="compliance_contactdecision_once_per_run"),
+        ]
         indexes = [
             # The debtor's decision history (page section and /api/v1/contact-decisions/).
             models.Index(fields=["debtor", "-decided_at"], name="compliance_decision_debtor"),

@@ -43,8 +43,12 @@ OVERRIDE_VALIDITY = dt.timedelta(hours=1)
 
 
 def contact_decisions_record(*, decisions: Sequence[Decision], actor: Any = None,
-                             purpose: str = "") -> list[ContactDecision]:
-    """Store decisions as evidence, one bulk insert (the planner stores thousands at a time)."""
+                             purpose: str = "", run_key: str = "") -> list[ContactDecision]:
+    """Store decisions as evidence, one bulk insert (the planner stores thousands at a time).
+
+    With a `run_key` (a batch run, such as one day's planning of one policy) a debtor's
+    decision on a channel is stored once per run: a run killed and resumed decides again, and
+    the rows already stored are kept as they are (their ids are then not returned)."""
     rows = [
         ContactDecision(
             client_id=d.client_id, debtor_id=d.debtor_id, channel=d.channel,
@@ -52,10 +56,13 @@ def contact_decisions_record(*, decisions: Sequence[Decision], actor: Any = None
             rule_ids=list(d.rule_ids), reason=d.reason, next_permitted_at=d.next_permitted_at,
             overridable=d.overridable, pack_code=d.pack_code, pack_version=d.pack_version,
             actor=actor if actor is not None and actor.is_authenticated else None,
-            purpose=purpose[:32],
+            purpose=purpose[:32], run_key=run_key[:64],
         )
         for d in decisions
     ]
+    if run_key:
+        return ContactDecision.objects.bulk_create(rows, batch_size=2000,
+                                                   ignore_conflicts=True)
     return ContactDecision.objects.bulk_create(rows, batch_size=2000)
 
 
