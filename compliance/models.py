@@ -285,6 +285,9 @@ class ContactDecision(models.Model):
     allowed = models.BooleanField(_("allowed"))
     rule_ids = models.JSONField(_("rules that fired"), default=list, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The same reason as message ids and values (compliance.reasons), which screens render in
+    # the reader's language; `reason` keeps the English text as evidence.
+    reason_message = models.JSONField(_("reason, for translation"), default=list, blank=True)
     next_permitted_at = models.DateTimeField(_("next permitted"), null=True, blank=True)
     # False for a denial by an account hold or a floor rule: no override can lift those.
     overridable = models.BooleanField(_("may be overridden"), default=False)
@@ -313,6 +316,13 @@ class ContactDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{'allow' if self.allowed else 'deny'} {self.channel} {self.debtor_id}"
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the active language (the English evidence when none is stored)."""
+        from compliance.reasons import render_json
+
+        return render_json(self.reason_message, self.reason)
 
 
 class ContactOverride(models.Model):
