@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils import formats
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -314,14 +316,16 @@ class RuleSet:
 def value_display(parameter: str, value: Any) -> str:
     """A value as a credit manager reads it on the pack page."""
     if parameter == Param.CALL_WINDOW:
-        days = [f"{day.capitalize()} {hours[0]}-{hours[1]}" if hours
-                else f"{day.capitalize()} {_('no calls')}"
-                for day, hours in ((d, value.get(d)) for d in WEEKDAYS)]
+        days = [f"{WEEKDAYS_ABBR[n]} {hours[0]}-{hours[1]}" if hours
+                else f"{WEEKDAYS_ABBR[n]} {_('no calls')}"
+                for n, hours in enumerate(value.get(d) for d in WEEKDAYS)]
         return ", ".join(days)
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if parameter == Param.MIN_SPACING_MINUTES and isinstance(value, int):
-        return f"{value} min ({value / 60:g} h)"
+        hours = value / 60
+        shown = formats.number_format(int(hours) if hours == int(hours) else round(hours, 2))
+        return f"{value} min ({shown} h)"
     return str(value)

@@ -167,3 +167,13 @@ def test_a_rule_id_is_explained_in_the_readers_language(client, personas):
 
     assert "Nessun contatto: il debitore non vuole essere chiamato." in body
     assert "<code>hold.do_not_call</code> Blocco del conto: non chiamare" in body
+
+
+def test_a_packs_rules_read_in_italian(client, personas):
+    client.force_login(personas.credit_manager)
+
+    body = client.get("/it/compliance/packs/IT/").content.decode()
+
+    assert "Sab 08:30-15:00" in body
+    assert "Dom nessuna chiamata" in body
+    assert "180 min (3 h)" in body
