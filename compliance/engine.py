@@ -10,14 +10,18 @@ below is pure: facts and a time in, a `Decision` out. Layers, first deny wins:
 1. account holds (`hold.*`): cease-communication, lawyer, dispute pending for the invoices
    concerned, insolvency, UK Breathing Space, deceased, open complaint, vulnerability,
    do-not-call (calls only);
-2. the debtor's own restrictions (`debtor.*`): inconvenient times and places, channel opt-outs
+2. a destination of the wrong kind (`contact.destination_not_for_channel`: an e-mail address
+   is never dialled or texted, a phone never e-mailed); the debtor's own restrictions
+   (`debtor.*`): inconvenient times and places, channel opt-outs
    (a text keyword is one: compliance.services.sms_inbound_opt_out), preferred channel; and
    no written message to a contact point not yet confirmed (`contact.unconfirmed_destination`,
    SPEC §6), and no contact at all to a number reported as a wrong number
    (`contact.wrong_number`; a planner never picks one);
 3. the jurisdiction pack by country and US state (`<pack>.<parameter>`, e.g.
    `US.connected_calls_per_7_days`, `US-MA.connected_calls_per_7_days`): call window in every
-   candidate zone (intersection), Sundays and public holidays, stop 10 minutes before the
+   candidate zone (intersection; the candidates are the address's zone and the zones of
+   every known phone of the debtor, whichever destination is used, a number reported wrong
+   excepted), Sundays and public holidays, stop 10 minutes before the
    window ends, conversations per day, the quiet period after a conversation (its day is
    day 1), connected calls in any 7 days (consent exclusion per Reg F §1006.14(b)(3));
 4. the client's contract rules, stricter only (`client.<parameter>`);
@@ -28,6 +32,9 @@ re-deciding at each layer's own next time, so a queue reschedules instead of dro
 means "not until something changes" (a hold without an end, an opt-out). Days are the
 debtor's local calendar days in the primary zone (the address's, else the phone's, else the
 country's). Rule values come from `RuleSet` (pack rows + client rows), never from here.
+
+Reasons are `compliance.reasons.Reason` sentences: a decision's `reason` is their English text
+(stored as evidence with the rule ids), `reason_display` the same in the active language.
 """
 
 from __future__ import annotations
