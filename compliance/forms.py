@@ -60,10 +60,11 @@ class ContactCheckForm(forms.Form):
         self.fields["destination"].widget.choices = choices
         self.fields["destination"].widget.attrs["data-testid"] = "destination"
         if refresh_url:
-            # Changing the channel offers that channel's contact points (the form's own page,
-            # read back by htmx: only the destination select is swapped).
+            # Changing the channel offers that channel's contact points: htmx reads the form's
+            # own page with ?channel= (the select's own value only, never the CSRF token) and
+            # swaps in its destination select.
             self.fields["channel"].widget.attrs.update({
-                "hx-get": refresh_url, "hx-trigger": "change", "hx-include": "closest form",
+                "hx-get": refresh_url, "hx-trigger": "change",
                 "hx-target": "#id_destination", "hx-select": "#id_destination",
                 "hx-swap": "outerHTML"})
 
