@@ -99,12 +99,13 @@ def next_attempt_at(*, call: CourtesyCall, after: dt.datetime) -> tuple[dt.datet
     return decision.next_permitted_at, f"{','.join(decision.rule_ids)}: {decision.reason}"[:300]
 
 
-def slots_adjust(calls: list[CourtesyCall]) -> list[CourtesyCall]:
+def slots_adjust(calls: list[CourtesyCall], *, run_key: str = "") -> list[CourtesyCall]:
     """Ask the engine about every planned slot; move denied ones to the next permitted time.
 
     Calls are decided in batches of the same slot hour (`can_contact_many` takes one time per
     batch). A call the engine will never permit (no next time: cease, deceased …) is returned
-    so the planner can cancel it.
+    so the planner can cancel it. The engine stores its decisions once per `run_key` (the
+    planning run), so a run killed and resumed does not record them twice.
     """
     by_hour: dict[dt.datetime, list[CourtesyCall]] = defaultdict(list)
     for call in calls:
@@ -115,7 +116,7 @@ def slots_adjust(calls: list[CourtesyCall]) -> list[CourtesyCall]:
     for hour, group in by_hour.items():
         at = min(call.scheduled_at for call in group if call.scheduled_at is not None)
         decisions = can_contact_many([call.debtor for call in group], CHANNEL, max(at, hour),
-                                     purpose="caring plan")
+                                     purpose="caring plan", run_key=run_key)
         for call in group:
             decision = decisions.get(call.debtor_id)
             if decision is None:

@@ -476,7 +476,9 @@ def calls_schedule(*, policy: CaringPolicy, run_date: dt.date, now: dt.datetime)
                       capacity_per_hour=capacity, count=len(calls))
     for call, slot in zip(calls, slots, strict=True):
         call.scheduled_at = max(slot, now)
-    never = {call.pk for call in contact.slots_adjust(calls)}
+    # The engine's evidence is kept once per debtor for this policy's plan of this day.
+    run_key = f"caring plan {policy.pk} {run_date.isoformat()}"
+    never = {call.pk for call in contact.slots_adjust(calls, run_key=run_key)}
     for call in calls:
         if call.pk in never:
             call.status = CourtesyCall.Status.CANCELLED

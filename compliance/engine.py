@@ -10,14 +10,18 @@ below is pure: facts and a time in, a `Decision` out. Layers, first deny wins:
 1. account holds (`hold.*`): cease-communication, lawyer, dispute pending for the invoices
    concerned, insolvency, UK Breathing Space, deceased, open complaint, vulnerability,
    do-not-call (calls only);
-2. the debtor's own restrictions (`debtor.*`): inconvenient times and places, channel opt-outs
+2. a destination of the wrong kind (`contact.destination_not_for_channel`: an e-mail address
+   is never dialled or texted, a phone never e-mailed); the debtor's own restrictions
+   (`debtor.*`): inconvenient times and places, channel opt-outs
    (a text keyword is one: compliance.services.sms_inbound_opt_out), preferred channel; and
    no written message to a contact point not yet confirmed (`contact.unconfirmed_destination`,
    SPEC §6), and no contact at all to a number reported as a wrong number
    (`contact.wrong_number`; a planner never picks one);
 3. the jurisdiction pack by country and US state (`<pack>.<parameter>`, e.g.
    `US.connected_calls_per_7_days`, `US-MA.connected_calls_per_7_days`): call window in every
-   candidate zone (intersection), Sundays and public holidays, stop 10 minutes before the
+   candidate zone (intersection; the candidates are the address's zone and the zones of
+   every known phone of the debtor, whichever destination is used, a number reported wrong
+   excepted), Sundays and public holidays, stop 10 minutes before the
    window ends, conversations per day, the quiet period after a conversation (its day is
    day 1), connected calls in any 7 days (consent exclusion per Reg F §1006.14(b)(3));
 4. the client's contract rules, stricter only (`client.<parameter>`);
@@ -28,6 +32,9 @@ re-deciding at each layer's own next time, so a queue reschedules instead of dro
 means "not until something changes" (a hold without an end, an opt-out). Days are the
 debtor's local calendar days in the primary zone (the address's, else the phone's, else the
 country's). Rule values come from `RuleSet` (pack rows + client rows), never from here.
+
+Reasons are `compliance.reasons.Reason` sentences: a decision's `reason` is their English text
+(stored as evidence with the rule ids), `reason_display` the same in the active language.
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from compliance import windows
-from compliance.rules import WEEKDAYS, Channel, Param, RuleSet
+from compliance.reasons import N_, Reason, channel_name, sentences_english, weekday_name
+from compliance.rules import Channel, Param, RuleSet
 
 PHONE_CHANNELS = frozenset({Channel.CALL, Channel.SMS})
 # How far ahead the search for the next permitted time looks before giving up (days).
@@ -120,12 +128,28 @@ class DebtorFacts:
                 return point
         return None
 
+    def phone_zones(self) -> tuple[str, ...]:
+        """Every zone the debtor's known phones point to (a number reported as someone
+        else's excepted): the debtor may be in any of them, whichever number is used.
+        Computed once per debtor, from the facts already loaded (no query)."""
+        cached = self.__dict__.get("_phone_zones")
+        if cached is None:
+            zones: list[str] = []
+            for point in self.points:
+                if point.channel == "phone" and not point.wrong_number:
+                    zones += point.timezones or windows.phone_zones(point.value)
+            cached = tuple(dict.fromkeys(zones))
+            self.__dict__["_phone_zones"] = cached
+        return cached
+
 
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     rule_ids: list[str]
-    reason: str
+    # The explanation, sentence by sentence (compliance.reasons): `reason` is its English
+    # text (the evidence), screens render it in the reader's language.
+    reasons: tuple[Reason, ...]
     next_permitted_at: dt.datetime | None
     pack_version: int
     pack_code: str = ""
@@ -139,14 +163,27 @@ class Decision:
     override_id: int | None = None
     decision_id: int | None = None  # the stored ContactDecision, once recorded
 
+    @property
+    def reason(self) -> str:
+        return sentences_english(self.reasons)
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the active language, for screens."""
+        return " ".join(reason.translated() for reason in self.reasons)
+
 
 @dataclass(frozen=True)
 class Denial:
     layer: int
     rule_ids: list[str]
-    reason: str
+    reasons: tuple[Reason, ...]
     next_at: dt.datetime | None
     floor: bool
+
+    @property
+    def reason(self) -> str:
+        return sentences_english(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -159,6 +196,7 @@ class _Context:
     label: str
     confirmed: bool
     wrong_number: bool
+    kind: str  # "phone" or "email": what the destination is
     invoice_ids: frozenset[int] | None
     debt_ref: str
     is_holiday: Any
@@ -167,15 +205,18 @@ class _Context:
 def _context(facts: DebtorFacts, channel: str, destination: str,
              invoice_ids: Iterable[int] | None, debt_ref: str) -> _Context:
     point = facts.point(destination)
-    is_phone = channel in PHONE_CHANNELS or (point is not None and point.channel == "phone") or (
-        point is None and destination.startswith("+"))
+    # What the destination is: a known contact point says; otherwise an "@" makes an address.
+    kind = point.channel if point is not None else ("email" if "@" in destination else "phone")
+    is_phone = channel in PHONE_CHANNELS or kind == "phone"
     media = {channel}
     if channel == Channel.SURVEY:
         media.add(Channel.SMS if is_phone else Channel.EMAIL)
+    # The window must hold wherever the debtor may be: the address's zone and the zones of
+    # every known phone (SPEC §1), not only the number dialled, whatever the channel.
     zones: list[str] = [facts.timezone] if facts.timezone else []
-    if is_phone:
-        zones += list(point.timezones if point is not None and point.timezones
-                      else windows.phone_zones(destination))
+    zones += facts.phone_zones()
+    if is_phone and point is None:
+        zones += windows.phone_zones(destination)
     zones = [name for name in zones if name and windows.known_zone(name)]
     if not zones:
         # Last resort for a country the tz database does not list: the default pack's zone.
@@ -185,7 +226,7 @@ def _context(facts: DebtorFacts, channel: str, destination: str,
         channel=channel, destination=destination, media=frozenset(media), zones=unique,
         primary=unique[0], label=(point.label if point else "").strip().lower(),
         confirmed=point.confirmed if point is not None else True,
-        wrong_number=point.wrong_number if point is not None else False,
+        wrong_number=point.wrong_number if point is not None else False, kind=kind,
         invoice_ids=frozenset(invoice_ids) if invoice_ids is not None else None,
         debt_ref=debt_ref, is_holiday=windows.holiday_check(facts.country, facts.region),
     )
@@ -212,21 +253,22 @@ def _later(times: Iterable[dt.datetime | None]) -> dt.datetime | None:
 # ---- layer 1: account holds -------------------------------------------------------------
 
 _HOLD_SENTENCES = {
-    "cease_communication": "the debtor asked us to stop communicating",
-    "lawyer": "the debtor is represented by a lawyer",
-    "insolvency": "the debtor is in bankruptcy or insolvency",
-    "breathing_space": "the debtor is in UK Breathing Space",
-    "complaint": "the debtor has an open complaint",
-    "vulnerability": "a vulnerability hold is in place",
+    "cease_communication": N_("the debtor asked us to stop communicating"),
+    "lawyer": N_("the debtor is represented by a lawyer"),
+    "insolvency": N_("the debtor is in bankruptcy or insolvency"),
+    "breathing_space": N_("the debtor is in UK Breathing Space"),
+    "complaint": N_("the debtor has an open complaint"),
+    "vulnerability": N_("a vulnerability hold is in place"),
 }
 
 
 def _holds(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
-    fired: list[tuple[str, str, dt.datetime | None]] = []
+    fired: list[tuple[str, Reason, dt.datetime | None]] = []
     if facts.deceased:
-        fired.append(("hold.deceased", "the debtor is reported deceased", None))
+        fired.append(("hold.deceased", Reason(N_("the debtor is reported deceased")), None))
     if facts.vulnerable:
-        fired.append(("hold.vulnerability", "the debtor is marked vulnerable", None))
+        fired.append(("hold.vulnerability", Reason(N_("the debtor is marked vulnerable")),
+                      None))
     account_dispute = False
     disputed = set(facts.disputed_invoice_ids)
     dispute_ends: list[dt.datetime | None] = []
@@ -240,7 +282,7 @@ def _holds(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
                 account_dispute = True
             dispute_ends.append(hold.ends_at)
             continue
-        fired.append((f"hold.{hold.kind}", _HOLD_SENTENCES[hold.kind], hold.ends_at))
+        fired.append((f"hold.{hold.kind}", Reason(_HOLD_SENTENCES[hold.kind]), hold.ends_at))
     # A dispute pauses collection contact for the disputed invoices (any channel); a survey
     # is suppressed by any hold (SPEC §5).
     if account_dispute or disputed:
@@ -251,15 +293,17 @@ def _holds(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
         else:
             blocked = not facts.has_undisputed_unsettled
         if blocked:
-            fired.append(("hold.dispute", "a dispute is pending on the invoices concerned",
+            fired.append(("hold.dispute",
+                          Reason(N_("a dispute is pending on the invoices concerned")),
                           _later(dispute_ends) if dispute_ends else None))
     if facts.do_not_call and ctx.channel == Channel.CALL:
-        fired.append(("hold.do_not_call", "the debtor is on do-not-call", None))
+        fired.append(("hold.do_not_call", Reason(N_("the debtor is on do-not-call")), None))
     if not fired:
         return None
-    sentences = "; ".join(sentence for _id, sentence, _next in fired)
+    sentences = tuple(sentence for _id, sentence, _next in fired)
     return Denial(1, [rule_id for rule_id, _s, _n in fired],
-                  f"No contact: {sentences}.", _later(n for _i, _s, n in fired), True)
+                  (Reason.of(N_("No contact: %(reasons)s."), reasons=sentences),),
+                  _later(n for _i, _s, n in fired), True)
 
 
 # ---- layer 2: the debtor's own restrictions -----------------------------------------------
@@ -270,8 +314,8 @@ def _unconfirmed_destination(ctx: _Context) -> Denial | None:
     if ctx.confirmed or ctx.channel == Channel.CALL:
         return None
     return Denial(2, ["contact.unconfirmed_destination"],
-                  "Not to this address: it was found outside the client's file and is not "
-                  "confirmed yet.", None, True)
+                  (Reason(N_("Not to this address: it was found outside the client's file and "
+                             "is not confirmed yet.")),), None, True)
 
 
 def _wrong_number(ctx: _Context) -> Denial | None:
@@ -280,48 +324,67 @@ def _wrong_number(ctx: _Context) -> Denial | None:
     if not ctx.wrong_number:
         return None
     return Denial(2, ["contact.wrong_number"],
-                  "Not this number: it was reported as a wrong number (someone else answers "
-                  "it).", None, True)
+                  (Reason(N_("Not this number: it was reported as a wrong number (someone else "
+                             "answers it).")),), None, True)
+
+
+def _destination_mismatch(ctx: _Context) -> Denial | None:
+    """An e-mail address is never dialled or texted, a phone number never e-mailed."""
+    if ctx.channel in PHONE_CHANNELS and ctx.kind == "email":
+        sentence = N_("An e-mail address cannot be called or texted: use one of the debtor's "
+                      "phone numbers.")
+    elif ctx.channel == Channel.EMAIL and ctx.kind == "phone":
+        sentence = N_("A phone number cannot receive an e-mail: use one of the debtor's e-mail "
+                      "addresses.")
+    else:
+        return None
+    return Denial(2, ["contact.destination_not_for_channel"], (Reason(sentence),), None, True)
 
 
 def _restrictions(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
     local = _local(at, ctx)
-    fired: list[tuple[str, str, dt.datetime | None]] = []
+    fired: list[tuple[str, Reason, dt.datetime | None]] = []
     for item in facts.restrictions:
         if item.created_at > at:
             continue
         applies = not item.channel or item.channel in ctx.media
         if item.kind == "channel_opt_out" and item.channel in ctx.media:
             fired.append(("debtor.channel_opt_out",
-                          f"the debtor opted out of {item.channel}", None))
+                          Reason.of(N_("the debtor opted out of %(channel)s"),
+                                    channel=channel_name(item.channel)), None))
         elif item.kind == "preferred_channel" and item.channel not in ctx.media:
             fired.append(("debtor.preferred_channel",
-                          f"the debtor asked to be contacted by {item.channel} only", None))
+                          Reason.of(N_("the debtor asked to be contacted by %(channel)s only"),
+                                    channel=channel_name(item.channel)), None))
         elif item.kind == "inconvenient_place" and applies and ctx.label == item.place.lower():
             fired.append(("debtor.inconvenient_place",
-                          f"the debtor asked not to be contacted at {item.place}", None))
+                          Reason.of(N_("the debtor asked not to be contacted at %(place)s"),
+                                    place=item.place), None))
         elif item.kind == "inconvenient_time" and applies:
             if item.weekdays and local.weekday() not in item.weekdays:
                 continue
             tomorrow = _day_start(local.date() + dt.timedelta(days=1), ctx)
             if item.not_before is None and item.not_after is None:
                 fired.append(("debtor.inconvenient_time",
-                              f"the debtor finds {WEEKDAYS[local.weekday()]} inconvenient",
+                              Reason.of(N_("the debtor finds %(weekday)s inconvenient"),
+                                        weekday=weekday_name(local.weekday())),
                               tomorrow))
             elif item.not_before is not None and local.time() < item.not_before:
                 fired.append(("debtor.inconvenient_time",
-                              f"the debtor asked for no contact before "
-                              f"{item.not_before:%H:%M}",
+                              Reason.of(N_("the debtor asked for no contact before %(time)s"),
+                                        time=item.not_before),
                               dt.datetime.combine(local.date(), item.not_before, local.tzinfo)))
             elif item.not_after is not None and local.time() >= item.not_after:
                 fired.append(("debtor.inconvenient_time",
-                              f"the debtor asked for no contact after {item.not_after:%H:%M}",
+                              Reason.of(N_("the debtor asked for no contact after %(time)s"),
+                                        time=item.not_after),
                               tomorrow))
     if not fired:
         return None
-    sentences = "; ".join(sentence for _id, sentence, _next in fired)
+    sentences = tuple(sentence for _id, sentence, _next in fired)
     return Denial(2, sorted({rule_id for rule_id, _s, _n in fired}),
-                  f"Not now: {sentences}.", _later(n for _i, _s, n in fired), False)
+                  (Reason.of(N_("Not now: %(reasons)s."), reasons=sentences),),
+                  _later(n for _i, _s, n in fired), False)
 
 
 # ---- layers 3 and 4: jurisdiction pack, then client contract rules -------------------------
@@ -352,25 +415,41 @@ def _window(rules: RuleSet, ctx: _Context, at: dt.datetime) -> Denial | None:
         tz = windows.zone(name)
         local = at.astimezone(tz)
         window = windows.zone_window(rules, tz, local.date(), ctx.is_holiday)
-        where = f" in {name}" if len(ctx.zones) > 1 else ""
+        several = len(ctx.zones) > 1
         ids = [rules.rule_id(Param.CALL_WINDOW)]
         if window is None:
             if ctx.is_holiday(local.date()) and not rules[Param.CALLS_ON_PUBLIC_HOLIDAYS]:
-                ids, sentence = [rules.rule_id(Param.CALLS_ON_PUBLIC_HOLIDAYS)], "a public holiday"
+                ids = [rules.rule_id(Param.CALLS_ON_PUBLIC_HOLIDAYS)]
+                day = Reason(N_("a public holiday"))
             elif local.weekday() == 6 and not rules[Param.CALLS_ON_SUNDAYS]:
-                ids, sentence = [rules.rule_id(Param.CALLS_ON_SUNDAYS)], "a Sunday"
+                ids, day = [rules.rule_id(Param.CALLS_ON_SUNDAYS)], Reason(N_("a Sunday"))
             else:
-                sentence = f"a {local:%A} without a contact window"
-            reason = f"No contact on {local:%Y-%m-%d}{where}: it is {sentence}."
+                day = Reason.of(N_("a %(weekday)s without a contact window"),
+                                weekday=weekday_name(local.weekday()))
+            reason = (Reason.of(N_("No contact on %(date)s in %(zone)s: it is %(day)s."),
+                                date=local.date(), zone=name, day=day) if several
+                      else Reason.of(N_("No contact on %(date)s: it is %(day)s."),
+                                     date=local.date(), day=day))
         elif at < window[0]:
-            reason = f"Too early: the window opens at {window[0]:%H:%M}{where}."
+            reason = (Reason.of(N_("Too early: the window opens at %(time)s in %(zone)s."),
+                                time=window[0].time(), zone=name) if several
+                      else Reason.of(N_("Too early: the window opens at %(time)s."),
+                                     time=window[0].time()))
         elif at >= window[1] - stop:
             if at < window[1]:
                 ids.append(rules.rule_id(Param.STOP_BEFORE_END_MINUTES))
-                reason = (f"Too late: dialling stops {stop_minutes} minutes before the window "
-                          f"closes at {window[1]:%H:%M}{where}.")
+                reason = (Reason.of(N_("Too late: dialling stops %(minutes)s minutes before the "
+                                       "window closes at %(time)s in %(zone)s."),
+                                    minutes=stop_minutes, time=window[1].time(), zone=name)
+                          if several
+                          else Reason.of(N_("Too late: dialling stops %(minutes)s minutes "
+                                            "before the window closes at %(time)s."),
+                                         minutes=stop_minutes, time=window[1].time()))
             else:
-                reason = f"Too late: the window closed at {window[1]:%H:%M}{where}."
+                reason = (Reason.of(N_("Too late: the window closed at %(time)s in %(zone)s."),
+                                    time=window[1].time(), zone=name) if several
+                          else Reason.of(N_("Too late: the window closed at %(time)s."),
+                                         time=window[1].time()))
         else:
             continue
         next_at = windows.next_window_start(rules, ctx.zones, ctx.primary, at, ctx.is_holiday)
@@ -378,9 +457,10 @@ def _window(rules: RuleSet, ctx: _Context, at: dt.datetime) -> Denial | None:
                                                 Param.CALLS_ON_PUBLIC_HOLIDAYS,
                                                 Param.STOP_BEFORE_END_MINUTES)
                     if rules.rule_id(p) in ids)
-        if next_at is None and len(ctx.zones) > 1:
-            reason += " The windows of the debtor's time zones never overlap."
-        return Denial(3, ids, reason, next_at, floor)
+        reasons: tuple[Reason, ...] = (reason,)
+        if next_at is None and several:
+            reasons += (Reason(N_("The windows of the debtor's time zones never overlap.")),)
+        return Denial(3, ids, reasons, next_at, floor)
     return None
 
 
@@ -399,8 +479,10 @@ def _frequency(facts: DebtorFacts, rules: RuleSet, ctx: _Context,
     limit = rules[Param.CONVERSATIONS_PER_DAY]
     if len(conversations_today) >= limit:
         return Denial(3, [rules.rule_id(Param.CONVERSATIONS_PER_DAY)],
-                      f"Already {len(conversations_today)} conversation(s) today; the limit "
-                      f"is {limit} a day.", _day_start(today + dt.timedelta(days=1), ctx),
+                      (Reason.of(N_("Already %(count)s conversation(s) today; the limit is "
+                                    "%(limit)s a day."),
+                                 count=len(conversations_today), limit=limit),),
+                      _day_start(today + dt.timedelta(days=1), ctx),
                       rules.is_floor(Param.CONVERSATIONS_PER_DAY))
 
     quiet_days = rules[Param.QUIET_DAYS_AFTER_CONVERSATION]
@@ -417,8 +499,10 @@ def _frequency(facts: DebtorFacts, rules: RuleSet, ctx: _Context,
             if rules[Param.FOLLOW_UP_WAIVES_QUIET_PERIOD] and last.follow_up_at is not None:
                 next_at = min(reopens, last.follow_up_at)
             return Denial(3, [rules.rule_id(Param.QUIET_DAYS_AFTER_CONVERSATION)],
-                          f"Quiet period: a conversation on {day_one:%Y-%m-%d} (day 1 of "
-                          f"{quiet_days}) means no call before {reopens:%Y-%m-%d}.",
+                          (Reason.of(N_("Quiet period: a conversation on %(day_one)s (day 1 of "
+                                        "%(days)s) means no call before %(reopens)s."),
+                                     day_one=day_one, days=quiet_days,
+                                     reopens=reopens.date()),),
                           next_at, rules.is_floor(Param.QUIET_DAYS_AFTER_CONVERSATION))
 
     limit = rules[Param.CONNECTED_CALLS_PER_7_DAYS]
@@ -440,8 +524,9 @@ def _frequency(facts: DebtorFacts, rules: RuleSet, ctx: _Context,
                 reopens = _day_start(today + dt.timedelta(days=ahead), ctx)
                 break
         return Denial(3, [rules.rule_id(Param.CONNECTED_CALLS_PER_7_DAYS)],
-                      f"{held} counted contact(s) in the 7 days ending {today:%Y-%m-%d}; the "
-                      f"limit is {limit}.", reopens,
+                      (Reason.of(N_("%(count)s counted contact(s) in the 7 days ending "
+                                    "%(date)s; the limit is %(limit)s."),
+                                 count=held, date=today, limit=limit),), reopens,
                       rules.is_floor(Param.CONNECTED_CALLS_PER_7_DAYS))
     return None
 
@@ -463,7 +548,8 @@ def _pacing(facts: DebtorFacts, rules: RuleSet, ctx: _Context, at: dt.datetime) 
     attempts_today = sum(1 for a in paced if _local(a.started_at, ctx).date() == today)
     if attempts_today >= limit:
         return Denial(5, [rules.rule_id(Param.ATTEMPTS_PER_DAY)],
-                      f"Already {attempts_today} attempt(s) today; the limit is {limit} a day.",
+                      (Reason.of(N_("Already %(count)s attempt(s) today; the limit is %(limit)s "
+                                    "a day."), count=attempts_today, limit=limit),),
                       _day_start(today + dt.timedelta(days=1), ctx),
                       rules.is_floor(Param.ATTEMPTS_PER_DAY))
     spacing = dt.timedelta(minutes=rules[Param.MIN_SPACING_MINUTES])
@@ -471,16 +557,17 @@ def _pacing(facts: DebtorFacts, rules: RuleSet, ctx: _Context, at: dt.datetime) 
     if to_this_number and at < to_this_number[-1].started_at + spacing:
         next_at = to_this_number[-1].started_at + spacing
         return Denial(5, [rules.rule_id(Param.MIN_SPACING_MINUTES)],
-                      f"The last attempt to this number was at "
-                      f"{_local(to_this_number[-1].started_at, ctx):%H:%M}; wait "
-                      f"{rules[Param.MIN_SPACING_MINUTES]} minutes between attempts.",
+                      (Reason.of(N_("The last attempt to this number was at %(time)s; wait "
+                                    "%(minutes)s minutes between attempts."),
+                                 time=_local(to_this_number[-1].started_at, ctx).time(),
+                                 minutes=rules[Param.MIN_SPACING_MINUTES]),),
                       next_at, rules.is_floor(Param.MIN_SPACING_MINUTES))
     return None
 
 
 def _first_denial(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
-    denial = (_holds(facts, ctx, at) or _wrong_number(ctx) or _unconfirmed_destination(ctx)
-              or _restrictions(facts, ctx, at))
+    denial = (_holds(facts, ctx, at) or _destination_mismatch(ctx) or _wrong_number(ctx)
+              or _unconfirmed_destination(ctx) or _restrictions(facts, ctx, at))
     if denial:
         return denial
     denial = _jurisdiction(facts, facts.pack_rules, ctx, at)
@@ -499,7 +586,8 @@ def decide(facts: DebtorFacts, channel: str, destination: str, at: dt.datetime, 
     if at.tzinfo is None:
         raise ValueError("Decisions need a timezone-aware time.")
     ctx = _context(facts, channel, destination, invoice_ids, debt_ref)
-    base = Decision(allowed=True, rule_ids=[], reason="Allowed: no rule forbids this contact.",
+    base = Decision(allowed=True, rule_ids=[],
+                    reasons=(Reason(N_("Allowed: no rule forbids this contact.")),),
                     next_permitted_at=None, pack_version=facts.rules.pack_version,
                     pack_code=facts.rules.pack_code, debtor_id=facts.debtor_id,
                     client_id=facts.client_id, channel=channel, destination=destination, at=at)
@@ -512,8 +600,9 @@ def decide(facts: DebtorFacts, channel: str, destination: str, at: dt.datetime, 
             if (override.channel == channel and override.destination in ("", destination)
                     and at < override.valid_until):
                 return replace(base, rule_ids=[*denial.rule_ids, f"override.{override.id}"],
-                               reason=f"Allowed by approved override {override.id}. Without "
-                                      f"it: {denial.reason}", override_id=override.id)
+                               reasons=(Reason.of(N_("Allowed by approved override %(id)s. "
+                                                     "Without it:"), id=override.id),
+                                        *denial.reasons), override_id=override.id)
     horizon = at + dt.timedelta(days=SEARCH_HORIZON_DAYS)
     candidate = denial.next_at
     while candidate is not None and candidate <= horizon:
@@ -523,7 +612,7 @@ def decide(facts: DebtorFacts, channel: str, destination: str, at: dt.datetime, 
         candidate = again.next_at if again.next_at and again.next_at > candidate else None
     if candidate is not None and candidate > horizon:
         candidate = None
-    return replace(base, allowed=False, rule_ids=denial.rule_ids, reason=denial.reason,
+    return replace(base, allowed=False, rule_ids=denial.rule_ids, reasons=denial.reasons,
                    next_permitted_at=candidate, overridable=overridable)
 
 
@@ -554,7 +643,8 @@ def _destinations(facts: DebtorFacts, channel: str) -> list[str]:
 
 def _no_destination(facts: DebtorFacts, channel: str, at: dt.datetime) -> Decision:
     return Decision(allowed=False, rule_ids=["contact.no_destination"],
-                    reason=f"The debtor has no contact point for {channel}.",
+                    reasons=(Reason.of(N_("The debtor has no contact point for %(channel)s."),
+                                       channel=channel_name(channel)),),
                     next_permitted_at=None, pack_version=facts.rules.pack_version,
                     pack_code=facts.rules.pack_code, debtor_id=facts.debtor_id,
                     client_id=facts.client_id, channel=channel, at=at)
@@ -596,10 +686,12 @@ def can_contact(debtor: Any, channel: str, destination: str, at: dt.datetime, *,
 
 def can_contact_many(debtors: Sequence[Any] | Any, channel: str, at: dt.datetime, *,
                      actor: Any = None, purpose: str = "", record: bool = True,
-                     chunk_size: int = 2000) -> dict[int, Decision]:
+                     run_key: str = "", chunk_size: int = 2000) -> dict[int, Decision]:
     """Decide for a batch of debtors (the caring planner). Facts load per chunk in a fixed
     number of queries (no query per debtor); decisions are stored with one bulk insert per
-    chunk. Each debtor gets its best contact point for the channel."""
+    chunk. Each debtor gets its best contact point for the channel. A `run_key` names the
+    batch run: its evidence is stored once per debtor and channel, however often the run is
+    resumed."""
     from compliance import loader, services
 
     if channel not in Channel.values:
@@ -611,7 +703,7 @@ def can_contact_many(debtors: Sequence[Any] | Any, channel: str, at: dt.datetime
         decisions = [decide_best(facts[debtor.pk], channel, at) for debtor in chunk]
         if record:
             services.contact_decisions_record(decisions=decisions, actor=actor,
-                                              purpose=purpose)
+                                              purpose=purpose, run_key=run_key)
         results.update((decision.debtor_id, decision) for decision in decisions
                        if decision.debtor_id is not None)
     return results

@@ -285,6 +285,9 @@ class ContactDecision(models.Model):
     allowed = models.BooleanField(_("allowed"))
     rule_ids = models.JSONField(_("rules that fired"), default=list, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The same reason as message ids and values (compliance.reasons), which screens render in
+    # the reader's language; `reason` keeps the English text as evidence.
+    reason_message = models.JSONField(_("reason, for translation"), default=list, blank=True)
     next_permitted_at = models.DateTimeField(_("next permitted"), null=True, blank=True)
     # False for a denial by an account hold or a floor rule: no override can lift those.
     overridable = models.BooleanField(_("may be overridden"), default=False)
@@ -293,11 +296,19 @@ class ContactDecision(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
     purpose = models.CharField(_("purpose"), max_length=32, blank=True)
+    # The batch run that took the decision (e.g. a planning run of one policy for one day):
+    # a run killed and resumed decides again, and its evidence is kept once per debtor.
+    run_key = models.CharField(_("run"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]
         verbose_name = _("contact decision")
+        constraints = [
+            models.UniqueConstraint(fields=["run_key", "debtor", "channel"],
+                                    condition=~Q(run_key=""),
+                                    name="compliance_contactdecision_once_per_run"),
+        ]
         indexes = [
             # The debtor's decision history (page section and /api/v1/contact-decisions/).
             models.Index(fields=["debtor", "-decided_at"], name="compliance_decision_debtor"),
@@ -305,6 +316,13 @@ class ContactDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{'allow' if self.allowed else 'deny'} {self.channel} {self.debtor_id}"
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the active language (the English evidence when none is stored)."""
+        from compliance.reasons import render_json
+
+        return render_json(self.reason_message, self.reason)
 
 
 class ContactOverride(models.Model):

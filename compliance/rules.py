@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils import formats
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from access.errors import DomainError
@@ -95,17 +98,19 @@ def _hhmm(value: Any) -> dt.time:
     try:
         return dt.time.fromisoformat(str(value))
     except ValueError:
-        raise DomainError(f"{value!r} is not a time of day (HH:MM).", code="bad_rule_value",
+        raise DomainError(gettext("%(value)r is not a time of day (HH:MM).") % {"value": value},
+                          code="bad_rule_value",
                           field="value") from None
 
 
 def _validate_window(value: Any) -> dict[str, list[str] | None]:
     if not isinstance(value, Mapping):
-        raise DomainError("A call window maps week days (mon … sun) to [opens, closes].",
+        raise DomainError(gettext("A call window maps week days (mon … sun) to [opens, closes]."),
                           code="bad_rule_value", field="value")
     unknown = set(value) - set(WEEKDAYS)
     if unknown:
-        raise DomainError(f"Unknown week days in the call window: {', '.join(sorted(unknown))}.",
+        raise DomainError(gettext("Unknown week days in the call window: %(days)s.")
+                          % {"days": ", ".join(sorted(unknown))},
                           code="bad_rule_value", field="value")
     clean: dict[str, list[str] | None] = {}
     for day in WEEKDAYS:
@@ -114,11 +119,12 @@ def _validate_window(value: Any) -> dict[str, list[str] | None]:
             clean[day] = None
             continue
         if not isinstance(hours, list | tuple) or len(hours) != 2:
-            raise DomainError(f"The {day} window must be [opens, closes].",
+            raise DomainError(gettext("The %(day)s window must be [opens, closes].") % {"day": day},
                               code="bad_rule_value", field="value")
         opens, closes = _hhmm(hours[0]), _hhmm(hours[1])
         if opens >= closes:
-            raise DomainError(f"The {day} window opens after it closes.", code="bad_rule_value",
+            raise DomainError(gettext("The %(day)s window opens after it closes.") % {"day": day},
+                              code="bad_rule_value",
                               field="value")
         clean[day] = [opens.strftime("%H:%M"), closes.strftime("%H:%M")]
     return clean
@@ -126,14 +132,16 @@ def _validate_window(value: Any) -> dict[str, list[str] | None]:
 
 def _validate_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise DomainError(f"{value!r} must be a whole number, zero or more.",
+        raise DomainError(gettext("%(value)r must be a whole number, zero or more.")
+                          % {"value": value},
                           code="bad_rule_value", field="value")
     return value
 
 
 def _validate_bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise DomainError(f"{value!r} must be true or false.", code="bad_rule_value",
+        raise DomainError(gettext("%(value)r must be true or false.") % {"value": value},
+                          code="bad_rule_value",
                           field="value")
     return value
 
@@ -143,10 +151,12 @@ def _validate_choices(allowed: Iterable[str]) -> Callable[[Any], list[str]]:
 
     def validate(value: Any) -> list[str]:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise DomainError("Give a list of names.", code="bad_rule_value", field="value")
+            raise DomainError(gettext("Give a list of names."),
+                              code="bad_rule_value", field="value")
         unknown = set(value) - allowed
         if unknown:
-            raise DomainError(f"Unknown names: {', '.join(sorted(unknown))}.",
+            raise DomainError(gettext("Unknown names: %(names)s.")
+                              % {"names": ", ".join(sorted(unknown))},
                               code="bad_rule_value", field="value")
         return sorted(set(value))
     return validate
@@ -155,14 +165,15 @@ def _validate_choices(allowed: Iterable[str]) -> Callable[[Any], list[str]]:
 def _validate_keywords(value: Any) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip()
                                                       for v in value):
-        raise DomainError("Give a list of keywords.", code="bad_rule_value", field="value")
+        raise DomainError(gettext("Give a list of keywords."), code="bad_rule_value", field="value")
     return sorted({" ".join(v.lower().split()) for v in value})
 
 
 def _validate_level(levels: tuple[str, ...]) -> Callable[[Any], str]:
     def validate(value: Any) -> str:
         if value not in levels:
-            raise DomainError(f"{value!r} is not one of {', '.join(levels)}.",
+            raise DomainError(gettext("%(value)r is not one of %(levels)s.")
+                              % {"value": value, "levels": ", ".join(levels)},
                               code="bad_rule_value", field="value")
         return str(value)
     return validate
@@ -241,7 +252,8 @@ PARAMS: dict[str, ParamSpec] = {
 
 def value_validate(parameter: str, value: Any) -> Any:
     if parameter not in PARAMS:
-        raise DomainError(f"{parameter!r} is not a contact rule.", code="unknown_rule",
+        raise DomainError(gettext("%(value)r is not a contact rule.") % {"value": parameter},
+                          code="unknown_rule",
                           field="parameter")
     return PARAMS[parameter].validate(value)
 
@@ -304,14 +316,16 @@ class RuleSet:
 def value_display(parameter: str, value: Any) -> str:
     """A value as a credit manager reads it on the pack page."""
     if parameter == Param.CALL_WINDOW:
-        days = [f"{day.capitalize()} {hours[0]}-{hours[1]}" if hours
-                else f"{day.capitalize()} {_('no calls')}"
-                for day, hours in ((d, value.get(d)) for d in WEEKDAYS)]
+        days = [f"{WEEKDAYS_ABBR[n]} {hours[0]}-{hours[1]}" if hours
+                else f"{WEEKDAYS_ABBR[n]} {_('no calls')}"
+                for n, hours in enumerate(value.get(d) for d in WEEKDAYS)]
         return ", ".join(days)
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if parameter == Param.MIN_SPACING_MINUTES and isinstance(value, int):
-        return f"{value} min ({value / 60:g} h)"
+        hours = value / 60
+        shown = formats.number_format(int(hours) if hours == int(hours) else round(hours, 2))
+        return f"{value} min ({shown} h)"
     return str(value)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.errors import DomainError
 from access.roles import Role
@@ -26,6 +27,7 @@ from compliance.models import (
     RulePack,
     RulePackVersion,
 )
+from compliance.reasons import sentences_json
 from compliance.rules import (
     CONNECTED_RESULTS,
     PARAMS,
@@ -43,19 +45,27 @@ OVERRIDE_VALIDITY = dt.timedelta(hours=1)
 
 
 def contact_decisions_record(*, decisions: Sequence[Decision], actor: Any = None,
-                             purpose: str = "") -> list[ContactDecision]:
-    """Store decisions as evidence, one bulk insert (the planner stores thousands at a time)."""
+                             purpose: str = "", run_key: str = "") -> list[ContactDecision]:
+    """Store decisions as evidence, one bulk insert (the planner stores thousands at a time).
+
+    With a `run_key` (a batch run, such as one day's planning of one policy) a debtor's
+    decision on a channel is stored once per run: a run killed and resumed decides again, and
+    the rows already stored are kept as they are (their ids are then not returned)."""
     rows = [
         ContactDecision(
             client_id=d.client_id, debtor_id=d.debtor_id, channel=d.channel,
             destination=d.destination, decided_at=d.at, allowed=d.allowed,
-            rule_ids=list(d.rule_ids), reason=d.reason, next_permitted_at=d.next_permitted_at,
+            rule_ids=list(d.rule_ids), reason=d.reason,
+            reason_message=sentences_json(d.reasons), next_permitted_at=d.next_permitted_at,
             overridable=d.overridable, pack_code=d.pack_code, pack_version=d.pack_version,
             actor=actor if actor is not None and actor.is_authenticated else None,
-            purpose=purpose[:32],
+            purpose=purpose[:32], run_key=run_key[:64],
         )
         for d in decisions
     ]
+    if run_key:
+        return ContactDecision.objects.bulk_create(rows, batch_size=2000,
+                                                   ignore_conflicts=True)
     return ContactDecision.objects.bulk_create(rows, batch_size=2000)
 
 
@@ -68,14 +78,17 @@ def contact_attempt_record(*, debtor: Debtor, channel: str, destination: str,
     """Record one outbound attempt; `connected` and `conversation` follow from the result and
     the party (a conversation is an answered call with the right party verified)."""
     if channel not in Channel.values:
-        raise DomainError(f"{channel!r} is not a channel.", code="bad_channel", field="channel")
+        raise DomainError(_("%(value)r is not a channel.") % {"value": channel},
+                          code="bad_channel", field="channel")
     if result not in AttemptResult.values:
-        raise DomainError(f"{result!r} is not an attempt result.", code="bad_result",
+        raise DomainError(_("%(value)r is not an attempt result.") % {"value": result},
+                          code="bad_result",
                           field="result")
     if party and party not in Party.values:
-        raise DomainError(f"{party!r} is not a party.", code="bad_party", field="party")
+        raise DomainError(_("%(value)r is not a party.") % {"value": party},
+                          code="bad_party", field="party")
     if timezone.is_naive(started_at):
-        raise DomainError("The start time needs a time zone.", code="naive_time",
+        raise DomainError(_("The start time needs a time zone."), code="naive_time",
                           field="started_at")
     return ContactAttempt.objects.create(
         client_id=debtor.client_id, debtor=debtor, channel=channel, destination=destination,
@@ -92,16 +105,17 @@ def hold_place(*, debtor: Debtor, kind: str, reason: str = "",
                starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None,
                invoice_ids: Iterable[int] = (), actor: Any = None) -> ContactHold:
     if kind not in ContactHold.Kind.values:
-        raise DomainError(f"{kind!r} is not a kind of hold.", code="bad_hold", field="kind")
+        raise DomainError(_("%(value)r is not a kind of hold.") % {"value": kind},
+                          code="bad_hold", field="kind")
     starts_at = starts_at or timezone.now()
     if ends_at is not None and ends_at <= starts_at:
-        raise DomainError("A hold must end after it starts.", code="bad_hold", field="ends_at")
+        raise DomainError(_("A hold must end after it starts."), code="bad_hold", field="ends_at")
     invoice_ids = sorted(set(invoice_ids))
     if invoice_ids and kind != ContactHold.Kind.DISPUTE:
-        raise DomainError("Only a dispute names invoices.", code="bad_hold",
+        raise DomainError(_("Only a dispute names invoices."), code="bad_hold",
                           field="invoice_ids")
     if invoice_ids and debtor.invoices.filter(pk__in=invoice_ids).count() != len(invoice_ids):
-        raise DomainError("A disputed invoice is not this debtor's.", code="bad_hold",
+        raise DomainError(_("A disputed invoice is not this debtor's."), code="bad_hold",
                           field="invoice_ids")
     return ContactHold.objects.create(
         client_id=debtor.client_id, debtor=debtor, kind=kind, reason=reason,
@@ -115,7 +129,7 @@ def hold_release(*, hold: ContactHold, actor: Any = None,
         released_at=at or timezone.now(),
         released_by=actor if actor is not None and actor.is_authenticated else None)
     if not released:
-        raise DomainError("This hold is already released.", code="already_released")
+        raise DomainError(_("This hold is already released."), code="already_released")
     hold.refresh_from_db()
     return hold
 
@@ -127,18 +141,20 @@ def restriction_add(*, debtor: Debtor, kind: str, channel: str = "",
                     at: dt.datetime | None = None, actor: Any = None) -> ContactRestriction:
     """Record the debtor's own restriction; it applies from `at` (now), i.e. at once."""
     if kind not in ContactRestriction.Kind.values:
-        raise DomainError(f"{kind!r} is not a kind of restriction.", code="bad_restriction",
+        raise DomainError(_("%(value)r is not a kind of restriction.") % {"value": kind},
+                          code="bad_restriction",
                           field="kind")
     if channel and channel not in Channel.values:
-        raise DomainError(f"{channel!r} is not a channel.", code="bad_channel", field="channel")
+        raise DomainError(_("%(value)r is not a channel.") % {"value": channel},
+                          code="bad_channel", field="channel")
     days = [day.lower()[:3] for day in weekdays]
     if any(day not in WEEKDAYS for day in days):
-        raise DomainError("Week days are mon … sun.", code="bad_restriction", field="weekdays")
+        raise DomainError(_("Week days are mon … sun."), code="bad_restriction", field="weekdays")
     if kind in (ContactRestriction.Kind.CHANNEL_OPT_OUT,
                 ContactRestriction.Kind.PREFERRED_CHANNEL) and not channel:
-        raise DomainError("Name the channel.", code="bad_restriction", field="channel")
+        raise DomainError(_("Name the channel."), code="bad_restriction", field="channel")
     if kind == ContactRestriction.Kind.INCONVENIENT_PLACE and not place.strip():
-        raise DomainError("Name the place (e.g. work).", code="bad_restriction", field="place")
+        raise DomainError(_("Name the place (e.g. work)."), code="bad_restriction", field="place")
     return ContactRestriction.objects.create(
         client_id=debtor.client_id, debtor=debtor, kind=kind, channel=channel, weekdays=days,
         not_before=not_before, not_after=not_after, place=place.strip().lower(), source=source,
@@ -215,8 +231,9 @@ def client_contact_rule_check(*, parameter: str, value: Any, country: str = "",
         rule = _current_rules(pack, at).get(parameter)
         if rule is not None and not PARAMS[parameter].at_least_as_strict(clean, rule.value):
             raise DomainError(
-                f"This would loosen {pack.code}.{parameter} ({rule.value!r}) to {clean!r}: a "
-                f"client's rule may only be stricter than the pack.",
+                _("This would loosen %(rule)s (%(current)r) to %(value)r: a client's rule may "
+                  "only be stricter than the pack.") % {
+                    "rule": f"{pack.code}.{parameter}", "current": rule.value, "value": clean},
                 code="looser_than_pack", field="value")
     return clean
 
@@ -241,10 +258,10 @@ def rule_pack_version_publish(*, pack: RulePack, effective_from: dt.datetime,
     """A new edition of a pack: the latest version's rules with `changes` applied, in force
     from `effective_from`. Earlier versions stay as they were: decisions name the one used."""
     if not note.strip():
-        raise DomainError("Say what changed.", code="note_required", field="note")
+        raise DomainError(_("Say what changed."), code="note_required", field="note")
     latest = pack.versions.select_for_update().order_by("-version").first()
     if latest is not None and effective_from <= latest.effective_from:
-        raise DomainError("A new version must take effect after the latest one.",
+        raise DomainError(_("A new version must take effect after the latest one."),
                           code="bad_effective_date", field="effective_from")
     version = RulePackVersion.objects.create(
         pack=pack, version=(latest.version + 1) if latest else 1, effective_from=effective_from,
@@ -266,15 +283,16 @@ def contact_override_request(*, decision: ContactDecision, requested_by: Any, re
                              at: dt.datetime | None = None) -> ContactOverride:
     """An agent asks to contact despite a denial. Holds and floor rules are never overridden."""
     if not reason.strip():
-        raise DomainError("An override needs a reason.", code="reason_required", field="reason")
+        raise DomainError(_("An override needs a reason."), code="reason_required", field="reason")
     if decision.allowed:
-        raise DomainError("This contact is allowed; there is nothing to override.",
+        raise DomainError(_("This contact is allowed; there is nothing to override."),
                           code="nothing_to_override")
     if not decision.overridable:
-        raise DomainError(f"{', '.join(decision.rule_ids)} cannot be overridden: account holds "
-                          "and legal floors always apply.", code="not_overridable")
+        raise DomainError(_("%(rules)s cannot be overridden: account holds and legal floors "
+                            "always apply.") % {"rules": ", ".join(decision.rule_ids)},
+                            code="not_overridable")
     if not requested_by.has_perm("compliance.add_contactoverride"):
-        raise DomainError("Your role cannot request overrides.", code="forbidden")
+        raise DomainError(_("Your role cannot request overrides."), code="forbidden")
     return ContactOverride.objects.create(
         client_id=decision.client_id, debtor_id=decision.debtor_id, decision=decision,
         channel=decision.channel, destination=decision.destination, reason=reason.strip(),
@@ -284,13 +302,13 @@ def contact_override_request(*, decision: ContactDecision, requested_by: Any, re
 def _override_decide(*, override: ContactOverride, approver: Any, status: str, note: str,
                      at: dt.datetime | None) -> ContactOverride:
     if approver.pk == override.requested_by_id:
-        raise DomainError("The agent who asked for an override cannot decide it.",
+        raise DomainError(_("The agent who asked for an override cannot decide it."),
                           code="own_override")
     access = access_for(approver)
     if not access.has_role(Role.TEAM_LEADER):
-        raise DomainError("Only a team leader decides overrides.", code="not_team_leader")
+        raise DomainError(_("Only a team leader decides overrides."), code="not_team_leader")
     if access.client_ids is not None and override.client_id not in access.client_ids:
-        raise DomainError("This override is not for a client you work on.", code="forbidden")
+        raise DomainError(_("This override is not for a client you work on."), code="forbidden")
     at = at or timezone.now()
     changed = ContactOverride.objects.filter(
         pk=override.pk, status=ContactOverride.Status.REQUESTED).update(
@@ -298,7 +316,7 @@ def _override_decide(*, override: ContactOverride, approver: Any, status: str, n
         valid_until=at + OVERRIDE_VALIDITY if status == ContactOverride.Status.APPROVED
         else None)
     if not changed:
-        raise DomainError("This override has already been decided.", code="already_decided")
+        raise DomainError(_("This override has already been decided."), code="already_decided")
     override.refresh_from_db()
     return override
 

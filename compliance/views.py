@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -45,7 +46,7 @@ def _check_context(request: HttpRequest, debtor, form, decision=None) -> dict:
     return {
         "debtor": debtor, "form": form, "decision": decision,
         "override_form": OverrideRequestForm(),
-        "destinations": [p.value for p in debtor.contact_points.all()],
+        "debtor_zone": windows.display_zone(debtor.timezone, debtor.country, debtor.region),
         "decisions": selectors.contact_decision_list(user=request.user, debtor=debtor)[:20],
         "overrides": selectors.contact_override_list(user=request.user, debtor=debtor)[:20],
     }
@@ -54,38 +55,47 @@ def _check_context(request: HttpRequest, debtor, form, decision=None) -> dict:
 @login_required
 @permission_required("compliance.view_contactdecision", raise_exception=True)
 def debtor_check(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the form and the debtor's decision history. POST: decide now, store the decision
-    with the agent as actor, show it (an htmx request gets only the decision partial)."""
+    """GET: the form and the debtor's decision history (?channel= offers that channel's
+    contact points). POST: decide now, store the decision with the agent as actor, show it
+    (an htmx request gets only the decision partial). A destination that is not one of the
+    debtor's contact points for the channel is refused with a clear error (400; to htmx, the
+    partial naming the error, which htmx swaps only on success)."""
     debtor = debtor_get_for_user(user=request.user, pk=pk)
-    destinations = [p.value for p in debtor.contact_points.all()]
+    points = list(debtor.contact_points.order_by("channel", "id"))
+    refresh_url = reverse("compliance:debtor_check", args=[debtor.pk])
     if request.method != "POST":
-        form = ContactCheckForm(destinations=destinations, initial={
-            "channel": "call", "destination": destinations[0] if destinations else ""})
+        channel = request.GET.get("channel") or "call"
+        form = ContactCheckForm(points=points, refresh_url=refresh_url,
+                                initial={"channel": channel})
         return render(request, "compliance/debtor_check.html",
                       _check_context(request, debtor, form))
     if not request.user.has_perm("compliance.add_contactattempt"):
         return HttpResponse(status=403)
-    form = ContactCheckForm(request.POST, destinations=destinations)
+    form = ContactCheckForm(request.POST, points=points, refresh_url=refresh_url)
     decision = None
     context = {}
+    status = 200
     if form.is_valid():
         channel, destination = form.cleaned_data["channel"], form.cleaned_data["destination"]
         now = timezone.now()
         decision = can_contact(debtor, channel, destination, now, actor=request.user,
                                purpose="manual_dial")
         context = _window_context(debtor, channel, destination, now)
+    elif not request.htmx:
+        status = 400
     template = ("compliance/debtor_check.html#decision" if request.htmx
                 else "compliance/debtor_check.html")
     return render(request, template,
-                  {**_check_context(request, debtor, form, decision), **context})
+                  {**_check_context(request, debtor, form, decision), **context}, status=status)
 
 
 def _window_context(debtor, channel: str, destination: str, now) -> dict:
-    """Today's permitted window in the debtor's local time, for the agent to see."""
+    """Today's permitted window in the debtor's local time (the primary zone), for the agent
+    to see; the template shows every time of the decision in that zone."""
     facts = facts_load([debtor], at=now)[debtor.pk]
     zone_name, intervals = permitted_window(facts, channel, destination, now)
     tz = windows.zone(zone_name)
-    return {"window_zone": zone_name,
+    return {"window_zone": zone_name, "debtor_zone": zone_name,
             "window_intervals": [(start.astimezone(tz), end.astimezone(tz))
                                  for start, end in intervals],
             "stop_minutes": facts.rules[Param.STOP_BEFORE_END_MINUTES]}

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import phonenumbers
+from django.conf import settings
 from phonenumbers import timezone as phone_timezone
 
 from compliance.rules import Param, RuleSet
@@ -63,6 +64,16 @@ def country_zones(country: str, region: str = "") -> tuple[str, ...]:
     if single:
         return (single,)
     return _zone_table().get(country.upper(), ())
+
+
+@lru_cache(maxsize=1024)
+def display_zone(timezone: str, country: str = "", region: str = "") -> str:
+    """The zone a debtor's times are shown in: the address's zone, else the country's (its
+    first where it has several), else the site's."""
+    if timezone and known_zone(timezone):
+        return timezone
+    zones = country_zones(country, region) if country else ()
+    return zones[0] if zones else settings.TIME_ZONE
 
 
 @lru_cache(maxsize=4096)
