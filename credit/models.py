@@ -78,12 +78,31 @@ class CreditTierPolicy(models.Model):
         bands = self.tier1_bands
         if not isinstance(bands, list) or any(band not in BANDS for band in bands):
             raise ValidationError({"tier1_bands": _("List score bands among A, B, C, D, E.")})
+        if self.client_id is not None and self.committee_quorum:
+            members = committee_member_count(client_id=self.client_id)
+            if self.committee_quorum > members:
+                raise ValidationError({"committee_quorum": _(
+                    "The client has %(members)d credit committee member(s): a quorum of "
+                    "%(quorum)d could never be reached.") % {
+                        "members": members, "quorum": self.committee_quorum}})
 
     @classmethod
     def for_client(cls, client: Client) -> CreditTierPolicy:
         """The client's policy, or an unsaved one holding the defaults."""
         policy = cls.objects.filter(client=client).first()
         return policy if policy is not None else cls(client=client, **cls.DEFAULTS)
+
+
+def committee_member_count(*, client_id: int) -> int:
+    """Active credit committee members who work for the client: who can make a quorum."""
+    from django.contrib.auth import get_user_model
+
+    from access.roles import Role
+
+    return (get_user_model().objects
+            .filter(is_active=True, groups__name=Role.CREDIT_COMMITTEE,
+                    memberships__client_id=client_id)
+            .distinct().count())
 
 
 # Statement field name -> may it be negative? (losses and negative equity are real; the rest

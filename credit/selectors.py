@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from access.scoping import AnyUser, object_get_for_user, scope_to_user
+from access.roles import Role
+from access.scoping import AnyUser, access_for, object_get_for_user, scope_to_user
 from credit import analysis
 from credit.models import (
     CreditDecision,
@@ -106,11 +108,38 @@ def credit_request_get_for_user(*, user: AnyUser, pk: object) -> CreditLimitRequ
                                                   "review_of"), user, pk=pk)
 
 
+def committee_members() -> QuerySet[Any]:
+    """Active users in the credit committee role: the only ones whose votes make a quorum."""
+    return get_user_model().objects.filter(is_active=True, groups__name=Role.CREDIT_COMMITTEE)
+
+
+def is_committee_member(user: AnyUser) -> bool:
+    """Tier 3 votes need the permission and the committee role: an administrator holds every
+    permission but sits on no committee."""
+    return (user.is_active and user.has_perm("credit.decide_tier3")
+            and access_for(user).has_role(Role.CREDIT_COMMITTEE))
+
+
+def committee_voters(request: CreditLimitRequest, *, members_only: bool = True) -> set[int]:
+    """Distinct voters for a tier 3 request since its latest submission (a returned and
+    resubmitted request is voted on afresh). `members_only` keeps those on the committee today:
+    the quorum counts members, not whoever once voted."""
+    Action = CreditDecision.Action
+    last_submit = (CreditDecision.objects
+                   .filter(request=request, action__in=[Action.SUBMIT, Action.REVIEW_OPEN])
+                   .order_by("-id").values_list("id", flat=True).first()) or 0
+    votes = CreditDecision.objects.filter(request=request, action=Action.VOTE_APPROVE,
+                                          id__gt=last_submit)
+    if members_only:
+        votes = votes.filter(actor__in=committee_members())
+    return set(votes.values_list("actor_id", flat=True))
+
+
 def tiers_user_decides(user: AnyUser) -> list[int]:
     tiers = []
     if user.has_perm("credit.decide_tier2"):
         tiers.append(CreditLimitRequest.Tier.CREDIT_MANAGER)
-    if user.has_perm("credit.decide_tier3"):
+    if is_committee_member(user):
         tiers.append(CreditLimitRequest.Tier.COMMITTEE)
     return tiers
 

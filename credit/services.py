@@ -207,6 +207,12 @@ def _decider_check(request: CreditLimitRequest, by: AbstractBaseUser) -> None:
         _require(by, "credit.decide_tier3",
                  "Tier 3 requests are decided by the credit committee.",
                  client_id=request.client_id)
+        if not selectors.is_committee_member(by):
+            # An administrator holds every permission, decide_tier3 included, but is not a
+            # member of the committee: the quorum is of committee members (DOMAIN "Credit
+            # line", tier 3), so the vote is refused rather than recorded and not counted.
+            raise DomainError("Tier 3 requests are decided by the credit committee: only its "
+                              "members vote.", code="not_permitted")
     elif request.tier == Tier.CREDIT_MANAGER:
         _require(by, "credit.decide_tier2", "Tier 2 requests are decided by a credit manager.",
                  client_id=request.client_id)
@@ -225,15 +231,6 @@ def credit_request_review_start(*, request: CreditLimitRequest,
     return request
 
 
-def _votes_since_submission(request: CreditLimitRequest) -> set[int]:
-    last_submit = (CreditDecision.objects
-                   .filter(request=request, action__in=[Action.SUBMIT, Action.REVIEW_OPEN])
-                   .order_by("-id").values_list("id", flat=True).first()) or 0
-    return set(CreditDecision.objects.filter(request=request, action=Action.VOTE_APPROVE,
-                                             id__gt=last_submit)
-               .values_list("actor_id", flat=True))
-
-
 @transaction.atomic
 def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
                            comment: str = "") -> CreditLimitRequest:
@@ -246,7 +243,7 @@ def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
     score = score_for_debtor(request.debtor)
     policy = CreditTierPolicy.for_client(request.client)
     if request.tier == Tier.COMMITTEE:
-        voters = _votes_since_submission(request)
+        voters = selectors.committee_voters(request)
         if by.pk in voters:
             raise DomainError("You have already voted on this request.", code="already_voted")
         if request.status == Status.SUBMITTED:
@@ -340,7 +337,7 @@ def approvers_for(request: CreditLimitRequest) -> list[Any]:
     if request.requested_by_id is not None:
         users = users.exclude(pk=request.requested_by_id)
     if request.tier == Tier.COMMITTEE:
-        users = users.exclude(pk__in=_votes_since_submission(request))
+        users = users.exclude(pk__in=selectors.committee_voters(request, members_only=False))
     return list(users)
 
 
