@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from access.api import TenantScopedViewSet
 from access.errors import DomainError
-from credit import services
+from credit import selectors, services
 from credit.models import CreditDecision, CreditLimit, CreditLimitRequest, FinancialStatement
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import Debtor
@@ -31,6 +31,11 @@ class CreditLimitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _user(serializer: serializers.BaseSerializer) -> Any:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 class CreditDecisionSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.get_username", default=None, read_only=True)
 
@@ -38,6 +43,11 @@ class CreditDecisionSerializer(serializers.ModelSerializer):
         model = CreditDecision
         fields = ["id", "action", "actor", "comment", "figures", "created_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance: CreditDecision) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["figures"] = selectors.decision_figures_for(_user(self), data["figures"])
+        return data
 
 
 class CreditRequestSerializer(serializers.ModelSerializer):
@@ -48,6 +58,14 @@ class CreditRequestSerializer(serializers.ModelSerializer):
                   "recommended_amount", "recommendation", "approved_by_rule", "submitted_at",
                   "decided_at", "created_at", "updated_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance: CreditLimitRequest) -> dict[str, Any]:
+        # The recommendation's steps quote the debtor's revenue and equity: the statements'
+        # rule (credit.selectors.statements_visible) decides who reads them, as on the page.
+        data = super().to_representation(instance)
+        data["recommendation"] = selectors.recommendation_for(_user(self),
+                                                              data["recommendation"])
+        return data
 
 
 class CreditRequestInputSerializer(serializers.Serializer):
@@ -98,6 +116,13 @@ class MayDecide(permissions.BasePermission):
                          or user.has_perm("credit.decide_tier3")))
 
 
+class MaySeeStatements(permissions.BasePermission):
+    """Financial statements: the same rule the pages apply (credit.selectors)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return selectors.statements_visible(request.user)
+
+
 class CreditLimitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     serializer_class = CreditLimitSerializer
     filterset_fields = ["client", "debtor", "status"]
@@ -131,7 +156,7 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if values["submit"]:
             credit_request = services.credit_request_submit(request=credit_request,
                                                             by=request.user)
-        return Response(CreditRequestSerializer(credit_request).data,
+        return Response(self.get_serializer(credit_request).data,
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CreditDecisionSerializer(many=True))
@@ -141,7 +166,8 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         rows = credit_request.decisions.select_related("actor").order_by("id")
         if not request.user.has_perm("credit.view_creditdecision"):
             raise Http404
-        return Response(CreditDecisionSerializer(rows, many=True).data)
+        return Response(CreditDecisionSerializer(rows, many=True,
+                                                 context=self.get_serializer_context()).data)
 
     def _act(self, request: Request, service: Any, **extra: Any) -> Response:
         credit_request = self.get_object()
@@ -149,14 +175,14 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data.is_valid(raise_exception=True)
         credit_request = service(request=credit_request, by=request.user,
                                  comment=data.validated_data["comment"], **extra)
-        return Response(CreditRequestSerializer(credit_request).data)
+        return Response(self.get_serializer(credit_request).data)
 
     @extend_schema(request=None, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         credit_request = services.credit_request_submit(request=self.get_object(),
                                                         by=request.user)
-        return Response(CreditRequestSerializer(credit_request).data)
+        return Response(self.get_serializer(credit_request).data)
 
     @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -181,6 +207,9 @@ class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def get_unscoped_queryset(self) -> QuerySet[FinancialStatement]:
         return FinancialStatement.objects.order_by("id")
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        return [*super().get_permissions(), MaySeeStatements()]
 
     @extend_schema(request=FinancialStatementInputSerializer,
                    responses=FinancialStatementSerializer)

@@ -108,6 +108,28 @@ def credit_request_get_for_user(*, user: AnyUser, pk: object) -> CreditLimitRequ
                                                   "review_of"), user, pk=pk)
 
 
+def statements_visible(user: AnyUser) -> bool:
+    """The one rule for a debtor's financial statements and everything read from them (ratios,
+    trends, flags, the recommendation's steps, a decision's recorded figures). The API, the
+    pages and the panels all ask here; a client viewer is refused them (access.roles)."""
+    return bool(user.is_authenticated and user.has_perm("credit.view_financialstatement"))
+
+
+def recommendation_for(user: AnyUser, recommendation: dict[str, Any]) -> dict[str, Any]:
+    """The recommendation as `user` may read it: its steps quote revenue and equity, so a user
+    who may not see statements gets the amount and the rule only."""
+    if statements_visible(user):
+        return recommendation
+    return {key: value for key, value in (recommendation or {}).items() if key != "steps"}
+
+
+def decision_figures_for(user: AnyUser, figures: dict[str, Any]) -> dict[str, Any]:
+    """A decision's recorded figures without the statements for a user who may not see them."""
+    if statements_visible(user):
+        return figures
+    return {key: value for key, value in (figures or {}).items() if key != "statements"}
+
+
 def committee_members() -> QuerySet[Any]:
     """Active users in the credit committee role: the only ones whose votes make a quorum."""
     return get_user_model().objects.filter(is_active=True, groups__name=Role.CREDIT_COMMITTEE)

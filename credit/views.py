@@ -64,12 +64,17 @@ def over_limit(request: HttpRequest) -> HttpResponse:
         "has_next": len(found) > PAGE})
 
 
-def _statement_view(debtor: Any) -> dict[str, Any]:
+def _statement_view(user: Any, debtor: Any) -> dict[str, Any]:
+    """Statements, ratios and trends for the user who may see them (the API's rule), nothing
+    for anyone else: the template then shows neither figures nor the section."""
+    if not selectors.statements_visible(user):
+        return {"may_see_statements": False, "statements": [], "trends": [],
+                "figure_names": []}
     statements = selectors.debtor_statements(debtor)
     trends = analysis.ratio_trends(
         (statement.fiscal_year, selectors.statement_figures(statement))
         for statement in statements)
-    return {"statements": statements, "trends": trends,
+    return {"may_see_statements": True, "statements": statements, "trends": trends,
             "figure_names": [(name, FinancialStatement._meta.get_field(name).verbose_name)
                              for name in FinancialStatement.FIGURES]}
 
@@ -96,7 +101,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                                  CreditLimitRequest.Status.RETURNED)
                        and user.has_perm("credit.add_creditlimitrequest")),
         "form": DecisionForm(),
-        **_statement_view(debtor),
+        "recommendation": selectors.recommendation_for(user, credit_request.recommendation),
+        **_statement_view(user, debtor),
     })
 
 
@@ -148,8 +154,7 @@ def debtor_credit(request: HttpRequest, pk: int) -> HttpResponse:
         "utilisation": selectors.credit_utilisation_for_debtors([debtor.pk])[debtor.pk],
         "score": score_for_debtor(debtor),
         "limits": limits, "requests": requests, "decisions": decisions,
-        "may_see_statements": request.user.has_perm("credit.view_financialstatement"),
-        **_statement_view(debtor),
+        **_statement_view(request.user, debtor),
     })
 
 
