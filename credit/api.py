@@ -41,7 +41,8 @@ class CreditDecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CreditDecision
-        fields = ["id", "action", "actor", "comment", "figures", "created_at"]
+        fields = ["id", "action", "actor", "comment", "against_recommendation",
+                  "override_reason", "figures", "created_at"]
         read_only_fields = fields
 
     def to_representation(self, instance: CreditDecision) -> dict[str, Any]:
@@ -76,7 +77,14 @@ class CreditRequestInputSerializer(serializers.Serializer):
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=5000)
+
+
+class ApproveInputSerializer(DecisionInputSerializer):
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000,
+        help_text="Required when the amount is above the recommended limit: why approve it.")
 
 
 class FinancialStatementSerializer(serializers.ModelSerializer):
@@ -169,12 +177,14 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(CreditDecisionSerializer(rows, many=True,
                                                  context=self.get_serializer_context()).data)
 
-    def _act(self, request: Request, service: Any, **extra: Any) -> Response:
+    def _act(self, request: Request, service: Any,
+             input_serializer: type[serializers.Serializer] = DecisionInputSerializer
+             ) -> Response:
         credit_request = self.get_object()
-        data = DecisionInputSerializer(data=request.data)
+        data = input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         credit_request = service(request=credit_request, by=request.user,
-                                 comment=data.validated_data["comment"], **extra)
+                                 **data.validated_data)
         return Response(self.get_serializer(credit_request).data)
 
     @extend_schema(request=None, responses=CreditRequestSerializer)
@@ -184,10 +194,10 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                                         by=request.user)
         return Response(self.get_serializer(credit_request).data)
 
-    @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
+    @extend_schema(request=ApproveInputSerializer, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        return self._act(request, services.credit_request_approve)
+        return self._act(request, services.credit_request_approve, ApproveInputSerializer)
 
     @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])

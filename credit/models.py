@@ -266,6 +266,13 @@ class CreditLimitRequest(models.Model):
     def is_waiting(self) -> bool:
         return self.status in self.WAITING_STATUSES
 
+    @property
+    def above_recommendation(self) -> bool:
+        """Approving this amount goes against the recommendation: more than the recommended
+        limit (a band E debtor's 0 included). Without a recommendation there is nothing to go
+        against."""
+        return self.recommended_amount is not None and self.amount > self.recommended_amount
+
 
 class CreditLimit(models.Model):
     """An approved limit. At most one is active per debtor, mirrored on Debtor.credit_limit."""
@@ -346,6 +353,11 @@ class CreditDecision(models.Model):
                               help_text=_("Empty when Fido acted by a rule."))
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     comment = models.TextField(_("comment"), blank=True)
+    # An approval (or a committee vote) of more than the recommended limit: flagged, and never
+    # without the approver's written reason (the constraint below holds it in the database).
+    against_recommendation = models.BooleanField(_("against the recommendation"), default=False)
+    override_reason = models.TextField(_("reason for going against the recommendation"),
+                                       blank=True)
     # Amount, tier, exposure, statements with ratios, score band/probability/model version.
     figures = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -355,6 +367,11 @@ class CreditDecision(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("credit decision")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(against_recommendation=False) | ~Q(override_reason=""),
+                name="credit_decision_override_has_reason"),
+        ]
         # No unique (request, actor) vote constraint: a returned and resubmitted request is
         # voted on afresh, so distinct voters are counted since the latest submission, under
         # the request's row lock (credit.services.credit_request_approve).

@@ -24,11 +24,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.errors import DomainError
 from access.roles import Role
 from access.scoping import access_for
-from credit import analysis, selectors
+from credit import analysis, selectors, texts
 from credit.models import (
     BANDS,
     CreditDecision,
@@ -77,10 +78,13 @@ def _lock(request: CreditLimitRequest) -> CreditLimitRequest:
 
 
 def _record(request: CreditLimitRequest, *, action: str, actor: AbstractBaseUser | None,
-            score: ScoreSnapshot | None, comment: str = "") -> CreditDecision:
+            score: ScoreSnapshot | None, comment: str = "",
+            override_reason: str = "") -> CreditDecision:
     return CreditDecision.objects.create(
         client_id=request.client_id, request=request, actor=actor, action=action,
-        comment=comment, figures=selectors.credit_figures(request=request, score=score))
+        comment=comment, against_recommendation=bool(override_reason),
+        override_reason=override_reason,
+        figures=selectors.credit_figures(request=request, score=score))
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -93,11 +97,12 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 # --- Tiers and the recommendation ----------------------------------------------------------------
 
 def tier_for(*, amount: Decimal, band: str | None, policy: CreditTierPolicy,
-             is_review: bool = False) -> int:
-    """Tier 1 only up to its ceiling, for an allowed band, and never without a score or for a
-    review (a review exists because something changed: a person looks at it)."""
-    if (not is_review and band is not None and amount <= policy.tier1_ceiling
-            and band in policy.tier1_bands):
+             is_review: bool = False, above_recommendation: bool = False) -> int:
+    """Tier 1 only up to its ceiling, for an allowed band, and never without a score, for a
+    review (a review exists because something changed: a person looks at it) or above the
+    recommended limit (going against it needs a person's written reason)."""
+    if (not is_review and not above_recommendation and band is not None
+            and amount <= policy.tier1_ceiling and band in policy.tier1_bands):
         return Tier.AUTOMATIC
     if amount <= policy.tier2_ceiling:
         return Tier.CREDIT_MANAGER
@@ -166,7 +171,8 @@ def _submit(request: CreditLimitRequest, *, actor: AbstractBaseUser | None,
     policy = CreditTierPolicy.for_client(request.client)
     _recommend(request, score)
     request.tier = tier_for(amount=request.amount, band=None if score is None else score.band,
-                            policy=policy, is_review=request.kind == CreditLimitRequest.Kind.REVIEW)
+                            policy=policy, is_review=request.kind == CreditLimitRequest.Kind.REVIEW,
+                            above_recommendation=request.above_recommendation)
     request.submitted_at = timezone.now()
     request.reminders_sent = 0
     request.save()
@@ -231,15 +237,33 @@ def credit_request_review_start(*, request: CreditLimitRequest,
     return request
 
 
+def override_reason_check(request: CreditLimitRequest, reason: str) -> str:
+    """The written reason an approval above the recommended limit needs; "" when the
+    approval follows the recommendation. Refuses a missing one, naming both amounts."""
+    reason = reason.strip()
+    if not request.above_recommendation:
+        return ""
+    if not reason:
+        raise DomainError(
+            _("%(amount)s is above the recommended limit of %(recommended)s: write why you "
+              "approve against the recommendation.") % {
+                "amount": texts.money(request.amount, request.currency),
+                "recommended": texts.money(request.recommended_amount, request.currency)},
+            code="override_reason_required", field="override_reason")
+    return reason
+
+
 @transaction.atomic
 def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
-                           comment: str = "") -> CreditLimitRequest:
+                           comment: str = "", override_reason: str = "") -> CreditLimitRequest:
     """A credit manager approves a tier 2 request; a committee member votes on a tier 3 one,
-    which is approved when the quorum of distinct members has voted for it."""
+    which is approved when the quorum of distinct members has voted for it. Approving more
+    than the recommended limit needs `override_reason`, and the record flags it."""
     request = _lock(request)
     if request.status not in CreditLimitRequest.WAITING_STATUSES:
         _move(request, Status.APPROVED)  # raises, naming the move
     _decider_check(request, by)
+    override_reason = override_reason_check(request, override_reason)
     score = score_for_debtor(request.debtor)
     policy = CreditTierPolicy.for_client(request.client)
     if request.tier == Tier.COMMITTEE:
@@ -249,7 +273,8 @@ def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
         if request.status == Status.SUBMITTED:
             _move(request, Status.IN_REVIEW)
             request.save(update_fields=["status", "updated_at"])
-        _record(request, action=Action.VOTE_APPROVE, actor=by, score=score, comment=comment)
+        _record(request, action=Action.VOTE_APPROVE, actor=by, score=score, comment=comment,
+                override_reason=override_reason)
         voters.add(by.pk)
         if len(voters) < policy.committee_quorum:
             return request
@@ -258,7 +283,8 @@ def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
     _move(request, Status.APPROVED)
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at", "updated_at"])
-    _record(request, action=Action.APPROVE, actor=by, score=score, comment=comment)
+    _record(request, action=Action.APPROVE, actor=by, score=score, comment=comment,
+            override_reason=override_reason)
     _limit_activate(request, score=score, policy=policy)
     return request
 

@@ -22,7 +22,13 @@ from credit.forms import (
     FinancialStatementForm,
     StatementImportForm,
 )
-from credit.models import CreditLimit, CreditLimitRequest, CreditTierPolicy, FinancialStatement
+from credit.models import (
+    CreditLimit,
+    CreditLimitRequest,
+    CreditTierPolicy,
+    FinancialStatement,
+    committee_member_count,
+)
 from credit.scores import score_for_debtor
 from portfolio import selectors as portfolio_selectors
 
@@ -97,10 +103,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "policy": CreditTierPolicy.for_client(credit_request.client),
         "decisions": decisions,
         "may_decide": may_decide,
+        "committee": ({"votes": len(selectors.committee_voters(credit_request)),
+                       "members": committee_member_count(client_id=credit_request.client_id)}
+                      if credit_request.tier == CreditLimitRequest.Tier.COMMITTEE
+                      and credit_request.is_waiting else None),
         "may_submit": (credit_request.status in (CreditLimitRequest.Status.DRAFT,
                                                  CreditLimitRequest.Status.RETURNED)
                        and user.has_perm("credit.add_creditlimitrequest")),
-        "form": DecisionForm(),
+        "form": DecisionForm(above_recommendation=credit_request.above_recommendation),
         "recommendation": selectors.recommendation_for(user, credit_request.recommendation),
         **_statement_view(user, debtor),
     })
@@ -125,8 +135,16 @@ def request_act(request: HttpRequest, pk: int, move: str) -> HttpResponse:
     service, takes_comment, message = _MOVES[move]
     kwargs: dict[str, Any] = {"request": credit_request, "by": request.user}
     if takes_comment:
-        form = DecisionForm(request.POST)
-        kwargs["comment"] = form.data.get("comment", "")[:5000]
+        form = DecisionForm(request.POST, above_recommendation=(
+            move == "approve" and credit_request.above_recommendation))
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("credit:request_detail", pk=credit_request.pk)
+        kwargs["comment"] = form.cleaned_data["comment"]
+        if move == "approve":
+            kwargs["override_reason"] = form.cleaned_data.get("override_reason", "")
     try:
         service(**kwargs)
     except DomainError as error:

@@ -29,3 +29,19 @@ def utilisation_for(utilisations: dict[int, Any], debtor_id: int) -> Any:
     """Use: {% include "credit/_utilisation.html"
     with utilisation=utilisations|utilisation_for:debtor.pk %}"""
     return (utilisations or {}).get(debtor_id)
+
+
+@register.filter
+def money(value: Any, currency: str = "") -> str:
+    """An amount with the locale's separators: {{ limit.amount|money:limit.currency }}."""
+    from credit.texts import money as money_text
+
+    return money_text(value, currency)
+
+
+@register.filter
+def number(value: Any, decimals: int = 2) -> str:
+    """A figure or ratio with the locale's separators: {{ value|number }}."""
+    from credit.texts import number as number_text
+
+    return number_text(value, decimals)

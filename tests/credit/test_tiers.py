@@ -92,9 +92,10 @@ def test_a_manager_sees_three_years_of_statements_with_ratios_in_the_record(pers
     for year in (2023, 2024, 2025):
         FinancialStatementFactory(debtor=debtor, fiscal_year=year)
     FinancialStatementFactory(debtor=debtor, fiscal_year=2021)
-    request = _propose(debtor, "50000", personas.agent)
+    request = _propose(debtor, "50000", personas.agent)  # no score: 25,000 recommended
 
-    request = services.credit_request_approve(request=request, by=personas.credit_manager)
+    request = services.credit_request_approve(request=request, by=personas.credit_manager,
+                                              override_reason="Three years of steady growth")
 
     figures = request.decisions.get(action="approve").figures
     assert [row["fiscal_year"] for row in figures["statements"]] == [2023, 2024, 2025]
