@@ -275,7 +275,10 @@ class CreditLimitRequest(models.Model):
 
 
 class CreditLimit(models.Model):
-    """An approved limit. At most one is active per debtor, mirrored on Debtor.credit_limit."""
+    """An approved limit: the source of truth for a debtor's credit limit. At most one is active
+    per debtor. Debtor.credit_limit is its denormalised copy for set-based reads over a whole
+    portfolio (the over-limit list, scoring's features); only credit.services writes it, in the
+    transaction that changes the active limit."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -344,6 +347,7 @@ class CreditDecision(models.Model):
         REJECT = "reject", _("Rejected")
         RETURN = "return", _("Returned for information")
         REVIEW_OPEN = "review_open", _("Review opened")
+        CARRY_OVER = "carry_over", _("Limit in force carried over")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
     request = models.ForeignKey(CreditLimitRequest, on_delete=models.PROTECT,

@@ -246,3 +246,20 @@ def credit_figures(*, request: CreditLimitRequest, score: Any | None,
         ],
         "recommendation": request.recommendation,
     })
+
+
+def carry_over_figures(*, request: CreditLimitRequest,
+                       utilisation: Utilisation | None) -> dict[str, Any]:
+    """The record of a carried-over limit: what was in force and the exposure against it, no
+    score or statements (nobody decided it in Fido)."""
+    return _jsonable({
+        "amount": request.amount,
+        "currency": request.currency,
+        "tier": None,
+        "limit_in_force": request.amount,
+        "exposure": None if utilisation is None else utilisation.exposure,
+        "utilisation_percent": None if utilisation is None else utilisation.percent,
+        "score": None,
+        "statements": [],
+        "recommendation": {},
+    })

@@ -59,6 +59,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.REJECTED: frozenset(),
 }
 
+# Stored in the record (English, like every record text); pages translate it by the action.
+CARRY_OVER_TEXT = "Limit in force before Fido kept its approval record; carried over as approved."
 REVIEW_BAND_DROP = 2  # DOMAIN "limits are reviewed continuously": two bands worse reopens it
 SWEEP_BATCH = 1000  # limits per keyset page in the score-drop sweep (one score query each)
 
@@ -350,6 +352,60 @@ def _limit_activate(request: CreditLimitRequest, *, score: ScoreSnapshot | None,
         approved_score_band="" if score is None else score.band)
     debtor_credit_limit_set(debtor=request.debtor, amount=request.amount)
     return limit
+
+
+CARRY_OVER_BATCH = 1000
+
+
+def credit_limits_carry_over(*, client_ids: Iterable[int] | None = None) -> int:
+    """Give every debtor whose Debtor.credit_limit was set outside credit (a portfolio loaded
+    with limits already agreed, the demo) an active CreditLimit of that amount, with an approved
+    request and a `carry_over` decision in the record, so that the debtor's header and its
+    credit page read the same limit. Idempotent: debtors with an active limit are skipped.
+    Set-based, in keyset batches, one transaction per batch. Returns the limits created."""
+    today = timezone.localdate()
+    now = timezone.now()
+    debtors = (Debtor.objects.filter(credit_limit__isnull=False)
+               .exclude(credit_limits__status=CreditLimit.Status.ACTIVE)
+               .select_related("client").order_by("pk"))
+    if client_ids is not None:
+        debtors = debtors.filter(client_id__in=list(client_ids))
+    policies = {policy.client_id: policy for policy in CreditTierPolicy.objects.all()}
+    created = last_id = 0
+    while True:
+        with transaction.atomic():
+            batch = list(debtors.filter(pk__gt=last_id).select_for_update(of=("self",))
+                         [:CARRY_OVER_BATCH])
+            if not batch:
+                return created
+            last_id = batch[-1].pk
+            requests = CreditLimitRequest.objects.bulk_create([
+                CreditLimitRequest(
+                    client_id=debtor.client_id, debtor=debtor, kind=CreditLimitRequest.Kind.NEW,
+                    amount=debtor.credit_limit, currency=debtor.client.currency,
+                    justification=CARRY_OVER_TEXT, status=Status.APPROVED,
+                    approved_by_rule=CARRY_OVER_TEXT, submitted_at=now, decided_at=now)
+                for debtor in batch])
+            utilisations = selectors.credit_utilisation_for_debtors(
+                debtor.pk for debtor in batch)
+            CreditDecision.objects.bulk_create([
+                CreditDecision(client_id=request.client_id, request=request,
+                               action=Action.CARRY_OVER, comment=CARRY_OVER_TEXT,
+                               figures=selectors.carry_over_figures(
+                                   request=request,
+                                   utilisation=utilisations.get(request.debtor_id)))
+                for request in requests])
+            CreditLimit.objects.bulk_create([
+                CreditLimit(
+                    client_id=request.client_id, debtor_id=request.debtor_id,
+                    amount=request.amount, currency=request.currency, valid_from=today,
+                    review_date=_add_months(today, (
+                        policies[request.client_id].review_months
+                        if request.client_id in policies
+                        else CreditTierPolicy.DEFAULTS["review_months"])),
+                    request=request)
+                for request in requests])
+            created += len(requests)
 
 
 # --- Notifications and reminders -----------------------------------------------------------------
