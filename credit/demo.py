@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils import timezone
 
 from credit import services
@@ -72,9 +73,10 @@ def credit_demo_create(*, clients: list[Client],
     client = clients[0]
     if CreditLimitRequest.objects.filter(client=client, requested_by=users["agent"]).exists():
         return carried
+    # Businesses (statements are a company's), those without a limit first.
     debtors = list(Debtor.objects.filter(client=client, kind=Debtor.Kind.BUSINESS,
-                                         deceased=False, credit_limit__isnull=True)
-                   .order_by("pk")[:len(SAMPLES)])
+                                         deceased=False)
+                   .order_by(F("credit_limit").asc(nulls_first=True), "pk")[:len(SAMPLES)])
     for debtor, sample in zip(debtors, SAMPLES, strict=False):
         _statements(debtor, sample, by=users["manager"])
         request = services.credit_request_create(debtor=debtor, amount=sample.amount,

@@ -68,8 +68,9 @@ SWEEP_BATCH = 1000  # limits per keyset page in the score-drop sweep (one score 
 def _move(request: CreditLimitRequest, to: str) -> None:
     if to not in TRANSITIONS.get(request.status, frozenset()):
         raise DomainError(
-            f"Request {request.pk} is {Status(request.status).label.lower()}: the move "
-            f"{request.status} → {to} is not allowed.",
+            _("Request %(id)s is %(label)s: the move %(status)s → %(to)s is not allowed.") % {
+                "id": request.pk, "label": str(Status(request.status).label).lower(),
+                "status": request.status, "to": to},
             code="illegal_transition", field="status")
     request.status = to
 
@@ -139,7 +140,7 @@ def _require(user: AbstractBaseUser, permission: str, message: str, *,
     if client_id is not None:
         client_ids = access_for(user).client_ids
         if client_ids is not None and client_id not in client_ids:
-            raise DomainError("That belongs to a client you do not work for.",
+            raise DomainError(_("That belongs to a client you do not work for."),
                               code="not_permitted")
 
 
@@ -147,11 +148,11 @@ def _require(user: AbstractBaseUser, permission: str, message: str, *,
 def credit_request_create(*, debtor: Debtor, amount: Decimal | str, justification: str,
                           by: AbstractBaseUser) -> CreditLimitRequest:
     """A draft proposal of a new limit (or a change, when one is in force)."""
-    _require(by, "credit.add_creditlimitrequest", "You may not propose credit limits.",
+    _require(by, "credit.add_creditlimitrequest", _("You may not propose credit limits."),
              client_id=debtor.client_id)
     amount = money_parse(amount, field_name="amount")
     if not justification.strip():
-        raise DomainError("Say why this limit is needed.", code="required",
+        raise DomainError(_("Say why this limit is needed."), code="required",
                           field="justification")
     has_limit = CreditLimit.objects.filter(debtor=debtor,
                                            status=CreditLimit.Status.ACTIVE).exists()
@@ -181,7 +182,7 @@ def _submit(request: CreditLimitRequest, *, actor: AbstractBaseUser | None,
     _record(request, action=action, actor=actor, score=score)
     if request.tier == Tier.AUTOMATIC:
         if score is None:  # tier_for gives tier 1 only with a score; never approve without
-            raise DomainError("No score: tier 1 cannot approve.", code="no_score")
+            raise DomainError(_("No score: tier 1 cannot approve."), code="no_score")
         _move(request, Status.APPROVED)
         request.approved_by_rule = tier1_rule_text(amount=request.amount,
                                                    currency=request.currency, band=score.band,
@@ -203,29 +204,29 @@ def credit_request_submit(*, request: CreditLimitRequest,
     """Submit a draft or a returned request: tier 1 is decided at once by the rule, higher
     tiers wait for a person and their approvers are e-mailed."""
     request = _lock(request)
-    _require(by, "credit.add_creditlimitrequest", "You may not submit credit requests.",
+    _require(by, "credit.add_creditlimitrequest", _("You may not submit credit requests."),
              client_id=request.client_id)
     return _submit(request, actor=by)
 
 
 def _decider_check(request: CreditLimitRequest, by: AbstractBaseUser) -> None:
     if request.requested_by_id is not None and request.requested_by_id == by.pk:
-        raise DomainError("Nobody decides their own credit request.", code="self_approval")
+        raise DomainError(_("Nobody decides their own credit request."), code="self_approval")
     if request.tier == Tier.COMMITTEE:
         _require(by, "credit.decide_tier3",
-                 "Tier 3 requests are decided by the credit committee.",
+                 _("Tier 3 requests are decided by the credit committee."),
                  client_id=request.client_id)
         if not selectors.is_committee_member(by):
             # An administrator holds every permission, decide_tier3 included, but is not a
             # member of the committee: the quorum is of committee members (DOMAIN "Credit
             # line", tier 3), so the vote is refused rather than recorded and not counted.
-            raise DomainError("Tier 3 requests are decided by the credit committee: only its "
-                              "members vote.", code="not_permitted")
+            raise DomainError(_("Tier 3 requests are decided by the credit committee: only its "
+                                "members vote."), code="not_permitted")
     elif request.tier == Tier.CREDIT_MANAGER:
-        _require(by, "credit.decide_tier2", "Tier 2 requests are decided by a credit manager.",
+        _require(by, "credit.decide_tier2", _("Tier 2 requests are decided by a credit manager."),
                  client_id=request.client_id)
     else:
-        raise DomainError("This request is not waiting for a person.", code="not_permitted")
+        raise DomainError(_("This request is not waiting for a person."), code="not_permitted")
 
 
 @transaction.atomic
@@ -271,7 +272,7 @@ def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
     if request.tier == Tier.COMMITTEE:
         voters = selectors.committee_voters(request)
         if by.pk in voters:
-            raise DomainError("You have already voted on this request.", code="already_voted")
+            raise DomainError(_("You have already voted on this request."), code="already_voted")
         if request.status == Status.SUBMITTED:
             _move(request, Status.IN_REVIEW)
             request.save(update_fields=["status", "updated_at"])
@@ -313,7 +314,7 @@ def _close(request: CreditLimitRequest, *, by: AbstractBaseUser, comment: str, t
         _move(request, to)  # raises, naming the move
     _decider_check(request, by)
     if not comment.strip():
-        raise DomainError("Say why.", code="required", field="comment")
+        raise DomainError(_("Say why."), code="required", field="comment")
     _move(request, to)
     request.decided_at = timezone.now() if to == Status.REJECTED else None
     request.save(update_fields=["status", "decided_at", "updated_at"])
@@ -563,19 +564,20 @@ def _figure_parse(value: object, *, name: str) -> Decimal:
     may_be_negative = FinancialStatement.FIGURES[name]
     text = str(value if value is not None else "").strip().replace(" ", "")
     if text == "":
-        raise DomainError(f"{name} is empty.", code="required", field=name)
+        raise DomainError(_("%(name)s is empty.") % {"name": name}, code="required", field=name)
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # Italian decimal comma
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise DomainError(f"{name} {value!r} is not a number.", code="bad_amount",
-                          field=name) from None
+        raise DomainError(_("%(name)s %(value)r is not a number.") % {
+            "name": name, "value": value}, code="bad_amount", field=name) from None
     if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
-        raise DomainError(f"{name} {value!r} is not a usable amount.", code="bad_amount",
-                          field=name)
+        raise DomainError(_("%(name)s %(value)r is not a usable amount.") % {
+            "name": name, "value": value}, code="bad_amount", field=name)
     if amount < 0 and not may_be_negative:
-        raise DomainError(f"{name} {amount} cannot be negative.", code="bad_amount", field=name)
+        raise DomainError(_("%(name)s %(amount)s cannot be negative.") % {
+            "name": name, "amount": texts.number(amount)}, code="bad_amount", field=name)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -583,11 +585,11 @@ def _year_parse(value: object) -> int:
     try:
         year = int(str(value).strip().split(".")[0])
     except ValueError:
-        raise DomainError(f"fiscal_year {value!r} is not a year.", code="bad_year",
-                          field="fiscal_year") from None
+        raise DomainError(_("fiscal_year %(value)r is not a year.") % {"value": value},
+                          code="bad_year", field="fiscal_year") from None
     if not 1900 <= year <= timezone.localdate().year:
-        raise DomainError(f"fiscal_year {year} is not a plausible closed year.",
-                          code="bad_year", field="fiscal_year")
+        raise DomainError(_("fiscal_year %(year)s is not a plausible closed year.") % {
+            "year": year}, code="bad_year", field="fiscal_year")
     return year
 
 
@@ -612,7 +614,7 @@ def financial_statement_save(*, debtor: Debtor, fiscal_year: object, figures: di
                              source: str = FinancialStatement.Source.FORM) -> FinancialStatement:
     """Create or replace one fiscal year of a debtor's statements; flags are recomputed."""
     if by is not None:
-        _require(by, "credit.add_financialstatement", "You may not enter financial statements.",
+        _require(by, "credit.add_financialstatement", _("You may not enter financial statements."),
                  client_id=debtor.client_id)
     year = _year_parse(fiscal_year)
     values = {name: _figure_parse(figures.get(name), name=name)
@@ -633,8 +635,10 @@ class StatementImportError(DomainError):
 
     def __init__(self, errors: list[dict[str, object]]) -> None:
         first = errors[0]
-        super().__init__(f"{len(errors)} error(s); nothing was imported. First: line "
-                         f"{first['line']}, {first['column']}: {first['message']}",
+        super().__init__(_("%(count)s error(s); nothing was imported. First: line %(line)s, "
+                           "%(column)s: %(message)s") % {
+                             "count": len(errors), "line": first["line"],
+                             "column": first["column"], "message": first["message"]},
                          code="import_rejected")
         self.errors = errors
 
@@ -646,25 +650,27 @@ def _rows_from_file(name: str, content: bytes) -> list[dict[str, object]]:
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         except Exception as error:  # openpyxl raises many types on a broken file
-            raise DomainError(f"{name} is not a readable Excel file ({error}).",
+            raise DomainError(_("%(name)s is not a readable Excel file (%(error)s).") % {
+                "name": name, "error": error},
                               code="bad_file") from None
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     else:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DomainError(f"{name} is not UTF-8 text.", code="bad_file") from None
+            raise DomainError(_("%(name)s is not UTF-8 text.") % {"name": name},
+                              code="bad_file") from None
         first_line = text.split("\n", 1)[0]
         # Spreadsheets saved in Italian locales separate with ";".
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
-        raise DomainError(f"{name} is empty.", code="bad_file")
+        raise DomainError(_("%(name)s is empty.") % {"name": name}, code="bad_file")
     header = [str(cell or "").strip().lower() for cell in rows[0]]
     missing = [column for column in IMPORT_COLUMNS if column not in header]
     if missing:
         raise StatementImportError([{"line": 1, "column": column,
-                                     "message": "column missing from the header"}
+                                     "message": _("column missing from the header")}
                                     for column in missing])
     return [
         {"_line": number, **{column: (row[i] if i < len(row) else None)
@@ -679,7 +685,7 @@ def financial_statements_import(*, client: Client, name: str, content: bytes,
                                 by: AbstractBaseUser) -> list[FinancialStatement]:
     """Import one row per debtor and fiscal year, all or nothing: a file with any bad row
     raises StatementImportError listing every bad cell by line, and stores nothing."""
-    _require(by, "credit.add_financialstatement", "You may not import financial statements.",
+    _require(by, "credit.add_financialstatement", _("You may not import financial statements."),
              client_id=client.pk)
     rows = _rows_from_file(name, content)
     debtors = {debtor.external_ref: debtor for debtor in Debtor.objects.filter(
@@ -693,7 +699,8 @@ def financial_statements_import(*, client: Client, name: str, content: bytes,
         debtor = debtors.get(ref)
         if debtor is None:
             errors.append({"line": line, "column": "debtor",
-                           "message": f"no debtor with customer code {ref!r} for this client"})
+                           "message": _("no debtor with customer code %(ref)r for this client")
+                           % {"ref": ref}})
         values: dict[str, Decimal] = {}
         year = None
         try:
@@ -708,14 +715,15 @@ def financial_statements_import(*, client: Client, name: str, content: bytes,
         if year is not None and ref:
             if (ref, year) in seen:
                 errors.append({"line": line, "column": "fiscal_year",
-                               "message": f"{ref} {year} already on line {seen[(ref, year)]}"})
+                               "message": _("%(ref)s %(year)s already on line %(line)s") % {
+                                   "ref": ref, "year": year, "line": seen[(ref, year)]}})
             seen[(ref, year)] = int(line)  # type: ignore[call-overload]
         if debtor is not None and year is not None:
             parsed.append((debtor, year, values))
     if errors:
         raise StatementImportError(errors)
     if not parsed:
-        raise DomainError(f"{name} has no rows.", code="bad_file")
+        raise DomainError(_("%(name)s has no rows.") % {"name": name}, code="bad_file")
     statements = []
     for debtor, year, values in parsed:
         statement, _created = FinancialStatement.objects.update_or_create(

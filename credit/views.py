@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
-from credit import analysis, selectors, services
+from credit import analysis, selectors, services, texts
 from credit.forms import (
     CreditRequestForm,
     DecisionForm,
@@ -111,7 +111,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                                  CreditLimitRequest.Status.RETURNED)
                        and user.has_perm("credit.add_creditlimitrequest")),
         "form": DecisionForm(above_recommendation=credit_request.above_recommendation),
-        "recommendation": selectors.recommendation_for(user, credit_request.recommendation),
+        "recommendation_steps": texts.recommendation_steps(
+            selectors.recommendation_for(user, credit_request.recommendation),
+            credit_request.currency),
+        "rule_text": texts.RULE,
         **_statement_view(user, debtor),
     })
 
@@ -211,7 +214,7 @@ def statement_new(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             for flag in statement.flags:
-                messages.warning(request, flag["message"])
+                messages.warning(request, texts.flag_message(flag, debtor.client.currency))
             messages.success(request, _("Statement saved."))
             return redirect("credit:debtor_credit", pk=debtor.pk)
     return render(request, "credit/statement_form.html", {"debtor": debtor, "form": form})
