@@ -124,10 +124,14 @@ def recommendation_for(user: AnyUser, recommendation: dict[str, Any]) -> dict[st
 
 
 def decision_figures_for(user: AnyUser, figures: dict[str, Any]) -> dict[str, Any]:
-    """A decision's recorded figures without the statements for a user who may not see them."""
+    """A decision's recorded figures without the statements (and the recommendation's steps,
+    which quote them) for a user who may not see them."""
     if statements_visible(user):
         return figures
-    return {key: value for key, value in (figures or {}).items() if key != "statements"}
+    kept = {key: value for key, value in (figures or {}).items() if key != "statements"}
+    if isinstance(kept.get("recommendation"), dict):
+        kept["recommendation"] = recommendation_for(user, kept["recommendation"])
+    return kept
 
 
 def committee_members() -> QuerySet[Any]:

@@ -275,3 +275,19 @@ def test_staff_who_may_see_statements_still_read_them_on_the_pages_and_api(
     for text in ("Current ratio", 'class="statements"', "1,000,000.00"):
         assert text in page, text
         assert text in credit_page, text
+
+
+def test_a_decisions_figures_lose_the_statements_for_whoever_may_not_read_them(personas,
+                                                                               waiting):
+    from credit import selectors
+
+    services.credit_request_approve(request=waiting, by=personas.credit_manager)
+    figures = waiting.decisions.get(action="approve").figures
+
+    hidden = selectors.decision_figures_for(personas.viewer_a, figures)
+    shown = selectors.decision_figures_for(personas.credit_manager, figures)
+
+    assert "statements" not in hidden
+    assert "steps" not in hidden["recommendation"]
+    assert hidden["amount"] == figures["amount"]
+    assert shown == figures
