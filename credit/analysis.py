@@ -33,14 +33,14 @@ class RatioDef:
 
 
 RATIOS: tuple[RatioDef, ...] = (
-    RatioDef("current", _("Current ratio"), "current assets / current liabilities", True),
+    RatioDef("current", _("Current ratio"), _("current assets / current liabilities"), True),
     RatioDef("quick", _("Quick ratio"),
-             "(current assets - inventory) / current liabilities", True),
-    RatioDef("debt_to_equity", _("Debt to equity"), "total debt / equity", False),
-    RatioDef("leverage", _("Leverage"), "total debt / EBITDA", False),
-    RatioDef("ebitda_margin", _("EBITDA margin"), "EBITDA / revenue", True, percent=True),
-    RatioDef("net_margin", _("Net margin"), "net income / revenue", True, percent=True),
-    RatioDef("interest_cover", _("Interest cover"), "EBITDA / interest expense", True),
+             _("(current assets - inventory) / current liabilities"), True),
+    RatioDef("debt_to_equity", _("Debt to equity"), _("total debt / equity"), False),
+    RatioDef("leverage", _("Leverage"), _("total debt / EBITDA"), False),
+    RatioDef("ebitda_margin", _("EBITDA margin"), _("EBITDA / revenue"), True, percent=True),
+    RatioDef("net_margin", _("Net margin"), _("net income / revenue"), True, percent=True),
+    RatioDef("interest_cover", _("Interest cover"), _("EBITDA / interest expense"), True),
 )
 
 
@@ -89,24 +89,29 @@ def ratio_trends(years: Iterable[tuple[int, Figures]]) -> list[Trend]:
                 direction = "improving"
             else:
                 direction = "worsening"
-        trends.append(Trend(definition.key, str(definition.label), definition.formula,
+        trends.append(Trend(definition.key, str(definition.label), str(definition.formula),
                             definition.percent, values, direction))
     return trends
 
 
 def statement_flags(f: Figures, *, fiscal_year: int, years_on_file: set[int],
-                    is_latest: bool) -> list[dict[str, str]]:
+                    is_latest: bool) -> list[dict[str, object]]:
     """Figures that deserve a second look. Flagged, never refused: the manager decides."""
-    flags = []
+    # Each flag keeps its figures in `params`: credit.texts says it in the reader's language;
+    # `message` is the English sentence kept for the API and the record.
+    flags: list[dict[str, object]] = []
     if f["current_assets"] < f["cash"] + f["inventory"]:
         flags.append({"code": "current_assets_below_parts",
+                      "params": {"current_assets": str(f["current_assets"]),
+                                 "cash": str(f["cash"]), "inventory": str(f["inventory"])},
                       "message": f"Current assets {f['current_assets']} are less than cash "
                                  f"{f['cash']} + inventory {f['inventory']}."})
     if f["equity"] < 0:
-        flags.append({"code": "negative_equity",
+        flags.append({"code": "negative_equity", "params": {"equity": str(f["equity"])},
                       "message": f"Equity is negative ({f['equity']})."})
     if f["ebitda"] < f["net_income"] and f["interest_expense"] == 0 and f["net_income"] > 0:
         flags.append({"code": "income_above_ebitda",
+                      "params": {"net_income": str(f["net_income"]), "ebitda": str(f["ebitda"])},
                       "message": f"Net income {f['net_income']} exceeds EBITDA {f['ebitda']} "
                                  "with no interest expense."})
     if is_latest:
@@ -114,6 +119,7 @@ def statement_flags(f: Figures, *, fiscal_year: int, years_on_file: set[int],
         missing = [year for year in span if year not in years_on_file]
         if missing:
             flags.append({"code": "missing_year",
+                          "params": {"years": missing, "start": span[0], "end": span[-1]},
                           "message": f"Fiscal year{'s' if len(missing) > 1 else ''} "
                                      f"{', '.join(map(str, missing))} missing from the "
                                      f"three-year span {span[0]}-{span[-1]}."})
@@ -142,32 +148,47 @@ def _money(value: Decimal) -> str:
     return f"{value.quantize(TWO):,}"
 
 
+def _step(key: str, label: str, shown: str, **params: object) -> dict[str, object]:
+    """One step of the recommendation: `label` and `value` in English for the record and the
+    API, `key` and `params` for credit.texts to say it in the reader's language."""
+    return {"key": key, "params": {name: str(param) for name, param in params.items()},
+            "label": label, "value": shown}
+
+
 def recommend(*, latest: tuple[int, Figures] | None, band: str | None) -> dict[str, object]:
     """The recommended limit and every step that led to it, in words and numbers."""
-    steps: list[dict[str, str]] = []
+    steps: list[dict[str, object]] = []
     if latest is None:
-        steps.append({"label": "No financial statements on file", "value": "no recommendation"})
+        steps.append(_step("no_statements", "No financial statements on file",
+                           "no recommendation"))
         return {"rule": RULE_TEXT, "steps": steps, "amount": None}
     year, f = latest
     by_revenue = f["revenue"] * REVENUE_SHARE
     by_equity = max(f["equity"], Decimal("0")) * EQUITY_SHARE
-    steps.append({"label": f"10% of {year} revenue {_money(f['revenue'])}",
-                  "value": _money(by_revenue)})
-    steps.append({"label": f"30% of {year} equity {_money(f['equity'])}"
-                           + (" (negative: counted as 0)" if f["equity"] < 0 else ""),
-                  "value": _money(by_equity)})
+    steps.append(_step("revenue_share", f"10% of {year} revenue {_money(f['revenue'])}",
+                       _money(by_revenue), year=year, revenue=f["revenue"],
+                       value=by_revenue.quantize(TWO)))
+    steps.append(_step("equity_share_negative" if f["equity"] < 0 else "equity_share",
+                       f"30% of {year} equity {_money(f['equity'])}"
+                       + (" (negative: counted as 0)" if f["equity"] < 0 else ""),
+                       _money(by_equity), year=year, equity=f["equity"],
+                       value=by_equity.quantize(TWO)))
     base = min(by_revenue, by_equity)
-    steps.append({"label": "Base: the smaller of the two", "value": _money(base)})
+    steps.append(_step("base", "Base: the smaller of the two", _money(base),
+                       value=base.quantize(TWO)))
     if band in BAND_FACTOR:
         factor, cap = BAND_FACTOR[band], BAND_CAP[band]
-        steps.append({"label": f"Score band {band}: factor {factor * 100:.0f}%",
-                      "value": _money(base * factor)})
+        steps.append(_step("band_factor", f"Score band {band}: factor {factor * 100:.0f}%",
+                           _money(base * factor), band=band, factor=f"{factor * 100:.0f}",
+                           value=(base * factor).quantize(TWO)))
     else:
         factor, cap = NO_SCORE_FACTOR, NO_SCORE_CAP
-        steps.append({"label": "No score: factor 50%", "value": _money(base * factor)})
+        steps.append(_step("no_score", "No score: factor 50%", _money(base * factor),
+                           value=(base * factor).quantize(TWO)))
     amount = min(base * factor, cap)
-    steps.append({"label": f"Capped at {_money(cap)}", "value": _money(amount)})
+    steps.append(_step("cap", f"Capped at {_money(cap)}", _money(amount), cap=cap.quantize(TWO),
+                       value=amount.quantize(TWO)))
     amount = (amount / 1000).to_integral_value(rounding=ROUND_DOWN) * 1000
     amount = amount.quantize(TWO)
-    steps.append({"label": "Rounded down to a thousand", "value": _money(amount)})
+    steps.append(_step("rounded", "Rounded down to a thousand", _money(amount), value=amount))
     return {"rule": RULE_TEXT, "steps": steps, "amount": str(amount)}

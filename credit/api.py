@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from access.api import TenantScopedViewSet
 from access.errors import DomainError
-from credit import services
+from credit import selectors, services
 from credit.models import CreditDecision, CreditLimit, CreditLimitRequest, FinancialStatement
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import Debtor
@@ -31,13 +31,24 @@ class CreditLimitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _user(serializer: serializers.BaseSerializer) -> Any:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 class CreditDecisionSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.get_username", default=None, read_only=True)
 
     class Meta:
         model = CreditDecision
-        fields = ["id", "action", "actor", "comment", "figures", "created_at"]
+        fields = ["id", "action", "actor", "comment", "against_recommendation",
+                  "override_reason", "figures", "created_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance: CreditDecision) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["figures"] = selectors.decision_figures_for(_user(self), data["figures"])
+        return data
 
 
 class CreditRequestSerializer(serializers.ModelSerializer):
@@ -49,6 +60,14 @@ class CreditRequestSerializer(serializers.ModelSerializer):
                   "decided_at", "created_at", "updated_at"]
         read_only_fields = fields
 
+    def to_representation(self, instance: CreditLimitRequest) -> dict[str, Any]:
+        # The recommendation's steps quote the debtor's revenue and equity: the statements'
+        # rule (credit.selectors.statements_visible) decides who reads them, as on the page.
+        data = super().to_representation(instance)
+        data["recommendation"] = selectors.recommendation_for(_user(self),
+                                                              data["recommendation"])
+        return data
+
 
 class CreditRequestInputSerializer(serializers.Serializer):
     debtor = serializers.IntegerField()
@@ -58,7 +77,14 @@ class CreditRequestInputSerializer(serializers.Serializer):
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=5000)
+
+
+class ApproveInputSerializer(DecisionInputSerializer):
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000,
+        help_text="Required when the amount is above the recommended limit: why approve it.")
 
 
 class FinancialStatementSerializer(serializers.ModelSerializer):
@@ -98,6 +124,13 @@ class MayDecide(permissions.BasePermission):
                          or user.has_perm("credit.decide_tier3")))
 
 
+class MaySeeStatements(permissions.BasePermission):
+    """Financial statements: the same rule the pages apply (credit.selectors)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return selectors.statements_visible(request.user)
+
+
 class CreditLimitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     serializer_class = CreditLimitSerializer
     filterset_fields = ["client", "debtor", "status"]
@@ -131,7 +164,7 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if values["submit"]:
             credit_request = services.credit_request_submit(request=credit_request,
                                                             by=request.user)
-        return Response(CreditRequestSerializer(credit_request).data,
+        return Response(self.get_serializer(credit_request).data,
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CreditDecisionSerializer(many=True))
@@ -141,27 +174,30 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         rows = credit_request.decisions.select_related("actor").order_by("id")
         if not request.user.has_perm("credit.view_creditdecision"):
             raise Http404
-        return Response(CreditDecisionSerializer(rows, many=True).data)
+        return Response(CreditDecisionSerializer(rows, many=True,
+                                                 context=self.get_serializer_context()).data)
 
-    def _act(self, request: Request, service: Any, **extra: Any) -> Response:
+    def _act(self, request: Request, service: Any,
+             input_serializer: type[serializers.Serializer] = DecisionInputSerializer
+             ) -> Response:
         credit_request = self.get_object()
-        data = DecisionInputSerializer(data=request.data)
+        data = input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         credit_request = service(request=credit_request, by=request.user,
-                                 comment=data.validated_data["comment"], **extra)
-        return Response(CreditRequestSerializer(credit_request).data)
+                                 **data.validated_data)
+        return Response(self.get_serializer(credit_request).data)
 
     @extend_schema(request=None, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         credit_request = services.credit_request_submit(request=self.get_object(),
                                                         by=request.user)
-        return Response(CreditRequestSerializer(credit_request).data)
+        return Response(self.get_serializer(credit_request).data)
 
-    @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
+    @extend_schema(request=ApproveInputSerializer, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        return self._act(request, services.credit_request_approve)
+        return self._act(request, services.credit_request_approve, ApproveInputSerializer)
 
     @extend_schema(request=DecisionInputSerializer, responses=CreditRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -181,6 +217,9 @@ class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def get_unscoped_queryset(self) -> QuerySet[FinancialStatement]:
         return FinancialStatement.objects.order_by("id")
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        return [*super().get_permissions(), MaySeeStatements()]
 
     @extend_schema(request=FinancialStatementInputSerializer,
                    responses=FinancialStatementSerializer)

@@ -17,8 +17,22 @@ class CreditRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), required=False,
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 3}))
+    override_reason = forms.CharField(
+        label=_("Why approve above the recommendation"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the amount is above the recommended limit."))
+
+    def __init__(self, *args: Any, above_recommendation: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.above_recommendation = above_recommendation
+        if above_recommendation:
+            self.fields["override_reason"].required = True
+            self.fields["override_reason"].error_messages["required"] = _(
+                "The amount is above the recommended limit: write why you approve it.")
+        else:
+            del self.fields["override_reason"]
 
 
 class FinancialStatementForm(forms.Form):

@@ -78,12 +78,31 @@ class CreditTierPolicy(models.Model):
         bands = self.tier1_bands
         if not isinstance(bands, list) or any(band not in BANDS for band in bands):
             raise ValidationError({"tier1_bands": _("List score bands among A, B, C, D, E.")})
+        if self.client_id is not None and self.committee_quorum:
+            members = committee_member_count(client_id=self.client_id)
+            if self.committee_quorum > members:
+                raise ValidationError({"committee_quorum": _(
+                    "The client has %(members)d credit committee member(s): a quorum of "
+                    "%(quorum)d could never be reached.") % {
+                        "members": members, "quorum": self.committee_quorum}})
 
     @classmethod
     def for_client(cls, client: Client) -> CreditTierPolicy:
         """The client's policy, or an unsaved one holding the defaults."""
         policy = cls.objects.filter(client=client).first()
         return policy if policy is not None else cls(client=client, **cls.DEFAULTS)
+
+
+def committee_member_count(*, client_id: int) -> int:
+    """Active credit committee members who work for the client: who can make a quorum."""
+    from django.contrib.auth import get_user_model
+
+    from access.roles import Role
+
+    return (get_user_model().objects
+            .filter(is_active=True, groups__name=Role.CREDIT_COMMITTEE,
+                    memberships__client_id=client_id)
+            .distinct().count())
 
 
 # Statement field name -> may it be negative? (losses and negative equity are real; the rest
@@ -247,9 +266,19 @@ class CreditLimitRequest(models.Model):
     def is_waiting(self) -> bool:
         return self.status in self.WAITING_STATUSES
 
+    @property
+    def above_recommendation(self) -> bool:
+        """Approving this amount goes against the recommendation: more than the recommended
+        limit (a band E debtor's 0 included). Without a recommendation there is nothing to go
+        against."""
+        return self.recommended_amount is not None and self.amount > self.recommended_amount
+
 
 class CreditLimit(models.Model):
-    """An approved limit. At most one is active per debtor, mirrored on Debtor.credit_limit."""
+    """An approved limit: the source of truth for a debtor's credit limit. At most one is active
+    per debtor. Debtor.credit_limit is its denormalised copy for set-based reads over a whole
+    portfolio (the over-limit list, scoring's features); only credit.services writes it, in the
+    transaction that changes the active limit."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -318,6 +347,7 @@ class CreditDecision(models.Model):
         REJECT = "reject", _("Rejected")
         RETURN = "return", _("Returned for information")
         REVIEW_OPEN = "review_open", _("Review opened")
+        CARRY_OVER = "carry_over", _("Limit in force carried over")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
     request = models.ForeignKey(CreditLimitRequest, on_delete=models.PROTECT,
@@ -327,6 +357,11 @@ class CreditDecision(models.Model):
                               help_text=_("Empty when Fido acted by a rule."))
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     comment = models.TextField(_("comment"), blank=True)
+    # An approval (or a committee vote) of more than the recommended limit: flagged, and never
+    # without the approver's written reason (the constraint below holds it in the database).
+    against_recommendation = models.BooleanField(_("against the recommendation"), default=False)
+    override_reason = models.TextField(_("reason for going against the recommendation"),
+                                       blank=True)
     # Amount, tier, exposure, statements with ratios, score band/probability/model version.
     figures = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -336,6 +371,11 @@ class CreditDecision(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("credit decision")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(against_recommendation=False) | ~Q(override_reason=""),
+                name="credit_decision_override_has_reason"),
+        ]
         # No unique (request, actor) vote constraint: a returned and resubmitted request is
         # voted on afresh, so distinct voters are counted since the latest submission, under
         # the request's row lock (credit.services.credit_request_approve).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,11 @@ class ScoreSnapshot:
     model_version: str
     as_of: str
     reasons: list[dict[str, object]]
+
+    @property
+    def as_of_date(self) -> dt.date:
+        """For display in the reader's date format (as_of is ISO, as the record stores it)."""
+        return dt.date.fromisoformat(self.as_of[:10])
 
     def as_figures(self) -> dict[str, object]:
         return {"band": self.band, "probability": str(self.probability), "points": self.points,

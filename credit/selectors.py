@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from access.scoping import AnyUser, object_get_for_user, scope_to_user
+from access.roles import Role
+from access.scoping import AnyUser, access_for, object_get_for_user, scope_to_user
 from credit import analysis
 from credit.models import (
     CreditDecision,
@@ -106,11 +108,64 @@ def credit_request_get_for_user(*, user: AnyUser, pk: object) -> CreditLimitRequ
                                                   "review_of"), user, pk=pk)
 
 
+def statements_visible(user: AnyUser) -> bool:
+    """The one rule for a debtor's financial statements and everything read from them (ratios,
+    trends, flags, the recommendation's steps, a decision's recorded figures). The API, the
+    pages and the panels all ask here; a client viewer is refused them (access.roles)."""
+    return bool(user.is_authenticated and user.has_perm("credit.view_financialstatement"))
+
+
+def recommendation_for(user: AnyUser, recommendation: dict[str, Any]) -> dict[str, Any]:
+    """The recommendation as `user` may read it: its steps quote revenue and equity, so a user
+    who may not see statements gets the amount and the rule only."""
+    if statements_visible(user):
+        return recommendation
+    return {key: value for key, value in (recommendation or {}).items() if key != "steps"}
+
+
+def decision_figures_for(user: AnyUser, figures: dict[str, Any]) -> dict[str, Any]:
+    """A decision's recorded figures without the statements (and the recommendation's steps,
+    which quote them) for a user who may not see them."""
+    if statements_visible(user):
+        return figures
+    kept = {key: value for key, value in (figures or {}).items() if key != "statements"}
+    if isinstance(kept.get("recommendation"), dict):
+        kept["recommendation"] = recommendation_for(user, kept["recommendation"])
+    return kept
+
+
+def committee_members() -> QuerySet[Any]:
+    """Active users in the credit committee role: the only ones whose votes make a quorum."""
+    return get_user_model().objects.filter(is_active=True, groups__name=Role.CREDIT_COMMITTEE)
+
+
+def is_committee_member(user: AnyUser) -> bool:
+    """Tier 3 votes need the permission and the committee role: an administrator holds every
+    permission but sits on no committee."""
+    return (user.is_active and user.has_perm("credit.decide_tier3")
+            and access_for(user).has_role(Role.CREDIT_COMMITTEE))
+
+
+def committee_voters(request: CreditLimitRequest, *, members_only: bool = True) -> set[int]:
+    """Distinct voters for a tier 3 request since its latest submission (a returned and
+    resubmitted request is voted on afresh). `members_only` keeps those on the committee today:
+    the quorum counts members, not whoever once voted."""
+    Action = CreditDecision.Action
+    last_submit = (CreditDecision.objects
+                   .filter(request=request, action__in=[Action.SUBMIT, Action.REVIEW_OPEN])
+                   .order_by("-id").values_list("id", flat=True).first()) or 0
+    votes = CreditDecision.objects.filter(request=request, action=Action.VOTE_APPROVE,
+                                          id__gt=last_submit)
+    if members_only:
+        votes = votes.filter(actor__in=committee_members())
+    return set(votes.values_list("actor_id", flat=True))
+
+
 def tiers_user_decides(user: AnyUser) -> list[int]:
     tiers = []
     if user.has_perm("credit.decide_tier2"):
         tiers.append(CreditLimitRequest.Tier.CREDIT_MANAGER)
-    if user.has_perm("credit.decide_tier3"):
+    if is_committee_member(user):
         tiers.append(CreditLimitRequest.Tier.COMMITTEE)
     return tiers
 
@@ -194,4 +249,21 @@ def credit_figures(*, request: CreditLimitRequest, score: Any | None,
             for statement in statements
         ],
         "recommendation": request.recommendation,
+    })
+
+
+def carry_over_figures(*, request: CreditLimitRequest,
+                       utilisation: Utilisation | None) -> dict[str, Any]:
+    """The record of a carried-over limit: what was in force and the exposure against it, no
+    score or statements (nobody decided it in Fido)."""
+    return _jsonable({
+        "amount": request.amount,
+        "currency": request.currency,
+        "tier": None,
+        "limit_in_force": request.amount,
+        "exposure": None if utilisation is None else utilisation.exposure,
+        "utilisation_percent": None if utilisation is None else utilisation.percent,
+        "score": None,
+        "statements": [],
+        "recommendation": {},
     })

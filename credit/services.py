@@ -24,11 +24,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.errors import DomainError
 from access.roles import Role
 from access.scoping import access_for
-from credit import analysis, selectors
+from credit import analysis, selectors, texts
 from credit.models import (
     BANDS,
     CreditDecision,
@@ -58,6 +59,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.REJECTED: frozenset(),
 }
 
+# Stored in the record (English, like every record text); pages translate it by the action.
+CARRY_OVER_TEXT = "Limit in force before Fido kept its approval record; carried over as approved."
 REVIEW_BAND_DROP = 2  # DOMAIN "limits are reviewed continuously": two bands worse reopens it
 SWEEP_BATCH = 1000  # limits per keyset page in the score-drop sweep (one score query each)
 
@@ -65,8 +68,9 @@ SWEEP_BATCH = 1000  # limits per keyset page in the score-drop sweep (one score 
 def _move(request: CreditLimitRequest, to: str) -> None:
     if to not in TRANSITIONS.get(request.status, frozenset()):
         raise DomainError(
-            f"Request {request.pk} is {Status(request.status).label.lower()}: the move "
-            f"{request.status} → {to} is not allowed.",
+            _("Request %(id)s is %(label)s: the move %(status)s → %(to)s is not allowed.") % {
+                "id": request.pk, "label": str(Status(request.status).label).lower(),
+                "status": request.status, "to": to},
             code="illegal_transition", field="status")
     request.status = to
 
@@ -77,10 +81,13 @@ def _lock(request: CreditLimitRequest) -> CreditLimitRequest:
 
 
 def _record(request: CreditLimitRequest, *, action: str, actor: AbstractBaseUser | None,
-            score: ScoreSnapshot | None, comment: str = "") -> CreditDecision:
+            score: ScoreSnapshot | None, comment: str = "",
+            override_reason: str = "") -> CreditDecision:
     return CreditDecision.objects.create(
         client_id=request.client_id, request=request, actor=actor, action=action,
-        comment=comment, figures=selectors.credit_figures(request=request, score=score))
+        comment=comment, against_recommendation=bool(override_reason),
+        override_reason=override_reason,
+        figures=selectors.credit_figures(request=request, score=score))
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -93,11 +100,12 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 # --- Tiers and the recommendation ----------------------------------------------------------------
 
 def tier_for(*, amount: Decimal, band: str | None, policy: CreditTierPolicy,
-             is_review: bool = False) -> int:
-    """Tier 1 only up to its ceiling, for an allowed band, and never without a score or for a
-    review (a review exists because something changed: a person looks at it)."""
-    if (not is_review and band is not None and amount <= policy.tier1_ceiling
-            and band in policy.tier1_bands):
+             is_review: bool = False, above_recommendation: bool = False) -> int:
+    """Tier 1 only up to its ceiling, for an allowed band, and never without a score, for a
+    review (a review exists because something changed: a person looks at it) or above the
+    recommended limit (going against it needs a person's written reason)."""
+    if (not is_review and not above_recommendation and band is not None
+            and amount <= policy.tier1_ceiling and band in policy.tier1_bands):
         return Tier.AUTOMATIC
     if amount <= policy.tier2_ceiling:
         return Tier.CREDIT_MANAGER
@@ -132,7 +140,7 @@ def _require(user: AbstractBaseUser, permission: str, message: str, *,
     if client_id is not None:
         client_ids = access_for(user).client_ids
         if client_ids is not None and client_id not in client_ids:
-            raise DomainError("That belongs to a client you do not work for.",
+            raise DomainError(_("That belongs to a client you do not work for."),
                               code="not_permitted")
 
 
@@ -140,11 +148,11 @@ def _require(user: AbstractBaseUser, permission: str, message: str, *,
 def credit_request_create(*, debtor: Debtor, amount: Decimal | str, justification: str,
                           by: AbstractBaseUser) -> CreditLimitRequest:
     """A draft proposal of a new limit (or a change, when one is in force)."""
-    _require(by, "credit.add_creditlimitrequest", "You may not propose credit limits.",
+    _require(by, "credit.add_creditlimitrequest", _("You may not propose credit limits."),
              client_id=debtor.client_id)
     amount = money_parse(amount, field_name="amount")
     if not justification.strip():
-        raise DomainError("Say why this limit is needed.", code="required",
+        raise DomainError(_("Say why this limit is needed."), code="required",
                           field="justification")
     has_limit = CreditLimit.objects.filter(debtor=debtor,
                                            status=CreditLimit.Status.ACTIVE).exists()
@@ -166,14 +174,15 @@ def _submit(request: CreditLimitRequest, *, actor: AbstractBaseUser | None,
     policy = CreditTierPolicy.for_client(request.client)
     _recommend(request, score)
     request.tier = tier_for(amount=request.amount, band=None if score is None else score.band,
-                            policy=policy, is_review=request.kind == CreditLimitRequest.Kind.REVIEW)
+                            policy=policy, is_review=request.kind == CreditLimitRequest.Kind.REVIEW,
+                            above_recommendation=request.above_recommendation)
     request.submitted_at = timezone.now()
     request.reminders_sent = 0
     request.save()
     _record(request, action=action, actor=actor, score=score)
     if request.tier == Tier.AUTOMATIC:
         if score is None:  # tier_for gives tier 1 only with a score; never approve without
-            raise DomainError("No score: tier 1 cannot approve.", code="no_score")
+            raise DomainError(_("No score: tier 1 cannot approve."), code="no_score")
         _move(request, Status.APPROVED)
         request.approved_by_rule = tier1_rule_text(amount=request.amount,
                                                    currency=request.currency, band=score.band,
@@ -195,23 +204,29 @@ def credit_request_submit(*, request: CreditLimitRequest,
     """Submit a draft or a returned request: tier 1 is decided at once by the rule, higher
     tiers wait for a person and their approvers are e-mailed."""
     request = _lock(request)
-    _require(by, "credit.add_creditlimitrequest", "You may not submit credit requests.",
+    _require(by, "credit.add_creditlimitrequest", _("You may not submit credit requests."),
              client_id=request.client_id)
     return _submit(request, actor=by)
 
 
 def _decider_check(request: CreditLimitRequest, by: AbstractBaseUser) -> None:
     if request.requested_by_id is not None and request.requested_by_id == by.pk:
-        raise DomainError("Nobody decides their own credit request.", code="self_approval")
+        raise DomainError(_("Nobody decides their own credit request."), code="self_approval")
     if request.tier == Tier.COMMITTEE:
         _require(by, "credit.decide_tier3",
-                 "Tier 3 requests are decided by the credit committee.",
+                 _("Tier 3 requests are decided by the credit committee."),
                  client_id=request.client_id)
+        if not selectors.is_committee_member(by):
+            # An administrator holds every permission, decide_tier3 included, but is not a
+            # member of the committee: the quorum is of committee members (DOMAIN "Credit
+            # line", tier 3), so the vote is refused rather than recorded and not counted.
+            raise DomainError(_("Tier 3 requests are decided by the credit committee: only its "
+                                "members vote."), code="not_permitted")
     elif request.tier == Tier.CREDIT_MANAGER:
-        _require(by, "credit.decide_tier2", "Tier 2 requests are decided by a credit manager.",
+        _require(by, "credit.decide_tier2", _("Tier 2 requests are decided by a credit manager."),
                  client_id=request.client_id)
     else:
-        raise DomainError("This request is not waiting for a person.", code="not_permitted")
+        raise DomainError(_("This request is not waiting for a person."), code="not_permitted")
 
 
 @transaction.atomic
@@ -225,34 +240,44 @@ def credit_request_review_start(*, request: CreditLimitRequest,
     return request
 
 
-def _votes_since_submission(request: CreditLimitRequest) -> set[int]:
-    last_submit = (CreditDecision.objects
-                   .filter(request=request, action__in=[Action.SUBMIT, Action.REVIEW_OPEN])
-                   .order_by("-id").values_list("id", flat=True).first()) or 0
-    return set(CreditDecision.objects.filter(request=request, action=Action.VOTE_APPROVE,
-                                             id__gt=last_submit)
-               .values_list("actor_id", flat=True))
+def override_reason_check(request: CreditLimitRequest, reason: str) -> str:
+    """The written reason an approval above the recommended limit needs; "" when the
+    approval follows the recommendation. Refuses a missing one, naming both amounts."""
+    reason = reason.strip()
+    if not request.above_recommendation:
+        return ""
+    if not reason:
+        raise DomainError(
+            _("%(amount)s is above the recommended limit of %(recommended)s: write why you "
+              "approve against the recommendation.") % {
+                "amount": texts.money(request.amount, request.currency),
+                "recommended": texts.money(request.recommended_amount, request.currency)},
+            code="override_reason_required", field="override_reason")
+    return reason
 
 
 @transaction.atomic
 def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
-                           comment: str = "") -> CreditLimitRequest:
+                           comment: str = "", override_reason: str = "") -> CreditLimitRequest:
     """A credit manager approves a tier 2 request; a committee member votes on a tier 3 one,
-    which is approved when the quorum of distinct members has voted for it."""
+    which is approved when the quorum of distinct members has voted for it. Approving more
+    than the recommended limit needs `override_reason`, and the record flags it."""
     request = _lock(request)
     if request.status not in CreditLimitRequest.WAITING_STATUSES:
         _move(request, Status.APPROVED)  # raises, naming the move
     _decider_check(request, by)
+    override_reason = override_reason_check(request, override_reason)
     score = score_for_debtor(request.debtor)
     policy = CreditTierPolicy.for_client(request.client)
     if request.tier == Tier.COMMITTEE:
-        voters = _votes_since_submission(request)
+        voters = selectors.committee_voters(request)
         if by.pk in voters:
-            raise DomainError("You have already voted on this request.", code="already_voted")
+            raise DomainError(_("You have already voted on this request."), code="already_voted")
         if request.status == Status.SUBMITTED:
             _move(request, Status.IN_REVIEW)
             request.save(update_fields=["status", "updated_at"])
-        _record(request, action=Action.VOTE_APPROVE, actor=by, score=score, comment=comment)
+        _record(request, action=Action.VOTE_APPROVE, actor=by, score=score, comment=comment,
+                override_reason=override_reason)
         voters.add(by.pk)
         if len(voters) < policy.committee_quorum:
             return request
@@ -261,7 +286,8 @@ def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
     _move(request, Status.APPROVED)
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at", "updated_at"])
-    _record(request, action=Action.APPROVE, actor=by, score=score, comment=comment)
+    _record(request, action=Action.APPROVE, actor=by, score=score, comment=comment,
+            override_reason=override_reason)
     _limit_activate(request, score=score, policy=policy)
     return request
 
@@ -288,7 +314,7 @@ def _close(request: CreditLimitRequest, *, by: AbstractBaseUser, comment: str, t
         _move(request, to)  # raises, naming the move
     _decider_check(request, by)
     if not comment.strip():
-        raise DomainError("Say why.", code="required", field="comment")
+        raise DomainError(_("Say why."), code="required", field="comment")
     _move(request, to)
     request.decided_at = timezone.now() if to == Status.REJECTED else None
     request.save(update_fields=["status", "decided_at", "updated_at"])
@@ -329,6 +355,60 @@ def _limit_activate(request: CreditLimitRequest, *, score: ScoreSnapshot | None,
     return limit
 
 
+CARRY_OVER_BATCH = 1000
+
+
+def credit_limits_carry_over(*, client_ids: Iterable[int] | None = None) -> int:
+    """Give every debtor whose Debtor.credit_limit was set outside credit (a portfolio loaded
+    with limits already agreed, the demo) an active CreditLimit of that amount, with an approved
+    request and a `carry_over` decision in the record, so that the debtor's header and its
+    credit page read the same limit. Idempotent: debtors with an active limit are skipped.
+    Set-based, in keyset batches, one transaction per batch. Returns the limits created."""
+    today = timezone.localdate()
+    now = timezone.now()
+    debtors = (Debtor.objects.filter(credit_limit__isnull=False)
+               .exclude(credit_limits__status=CreditLimit.Status.ACTIVE)
+               .select_related("client").order_by("pk"))
+    if client_ids is not None:
+        debtors = debtors.filter(client_id__in=list(client_ids))
+    policies = {policy.client_id: policy for policy in CreditTierPolicy.objects.all()}
+    created = last_id = 0
+    while True:
+        with transaction.atomic():
+            batch = list(debtors.filter(pk__gt=last_id).select_for_update(of=("self",))
+                         [:CARRY_OVER_BATCH])
+            if not batch:
+                return created
+            last_id = batch[-1].pk
+            requests = CreditLimitRequest.objects.bulk_create([
+                CreditLimitRequest(
+                    client_id=debtor.client_id, debtor=debtor, kind=CreditLimitRequest.Kind.NEW,
+                    amount=debtor.credit_limit, currency=debtor.client.currency,
+                    justification=CARRY_OVER_TEXT, status=Status.APPROVED,
+                    approved_by_rule=CARRY_OVER_TEXT, submitted_at=now, decided_at=now)
+                for debtor in batch])
+            utilisations = selectors.credit_utilisation_for_debtors(
+                debtor.pk for debtor in batch)
+            CreditDecision.objects.bulk_create([
+                CreditDecision(client_id=request.client_id, request=request,
+                               action=Action.CARRY_OVER, comment=CARRY_OVER_TEXT,
+                               figures=selectors.carry_over_figures(
+                                   request=request,
+                                   utilisation=utilisations.get(request.debtor_id)))
+                for request in requests])
+            CreditLimit.objects.bulk_create([
+                CreditLimit(
+                    client_id=request.client_id, debtor_id=request.debtor_id,
+                    amount=request.amount, currency=request.currency, valid_from=today,
+                    review_date=_add_months(today, (
+                        policies[request.client_id].review_months
+                        if request.client_id in policies
+                        else CreditTierPolicy.DEFAULTS["review_months"])),
+                    request=request)
+                for request in requests])
+            created += len(requests)
+
+
 # --- Notifications and reminders -----------------------------------------------------------------
 
 def approvers_for(request: CreditLimitRequest) -> list[Any]:
@@ -340,7 +420,7 @@ def approvers_for(request: CreditLimitRequest) -> list[Any]:
     if request.requested_by_id is not None:
         users = users.exclude(pk=request.requested_by_id)
     if request.tier == Tier.COMMITTEE:
-        users = users.exclude(pk__in=_votes_since_submission(request))
+        users = users.exclude(pk__in=selectors.committee_voters(request, members_only=False))
     return list(users)
 
 
@@ -484,19 +564,20 @@ def _figure_parse(value: object, *, name: str) -> Decimal:
     may_be_negative = FinancialStatement.FIGURES[name]
     text = str(value if value is not None else "").strip().replace(" ", "")
     if text == "":
-        raise DomainError(f"{name} is empty.", code="required", field=name)
+        raise DomainError(_("%(name)s is empty.") % {"name": name}, code="required", field=name)
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # Italian decimal comma
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise DomainError(f"{name} {value!r} is not a number.", code="bad_amount",
-                          field=name) from None
+        raise DomainError(_("%(name)s %(value)r is not a number.") % {
+            "name": name, "value": value}, code="bad_amount", field=name) from None
     if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
-        raise DomainError(f"{name} {value!r} is not a usable amount.", code="bad_amount",
-                          field=name)
+        raise DomainError(_("%(name)s %(value)r is not a usable amount.") % {
+            "name": name, "value": value}, code="bad_amount", field=name)
     if amount < 0 and not may_be_negative:
-        raise DomainError(f"{name} {amount} cannot be negative.", code="bad_amount", field=name)
+        raise DomainError(_("%(name)s %(amount)s cannot be negative.") % {
+            "name": name, "amount": texts.number(amount)}, code="bad_amount", field=name)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -504,11 +585,11 @@ def _year_parse(value: object) -> int:
     try:
         year = int(str(value).strip().split(".")[0])
     except ValueError:
-        raise DomainError(f"fiscal_year {value!r} is not a year.", code="bad_year",
-                          field="fiscal_year") from None
+        raise DomainError(_("fiscal_year %(value)r is not a year.") % {"value": value},
+                          code="bad_year", field="fiscal_year") from None
     if not 1900 <= year <= timezone.localdate().year:
-        raise DomainError(f"fiscal_year {year} is not a plausible closed year.",
-                          code="bad_year", field="fiscal_year")
+        raise DomainError(_("fiscal_year %(year)s is not a plausible closed year.") % {
+            "year": year}, code="bad_year", field="fiscal_year")
     return year
 
 
@@ -533,7 +614,7 @@ def financial_statement_save(*, debtor: Debtor, fiscal_year: object, figures: di
                              source: str = FinancialStatement.Source.FORM) -> FinancialStatement:
     """Create or replace one fiscal year of a debtor's statements; flags are recomputed."""
     if by is not None:
-        _require(by, "credit.add_financialstatement", "You may not enter financial statements.",
+        _require(by, "credit.add_financialstatement", _("You may not enter financial statements."),
                  client_id=debtor.client_id)
     year = _year_parse(fiscal_year)
     values = {name: _figure_parse(figures.get(name), name=name)
@@ -554,8 +635,10 @@ class StatementImportError(DomainError):
 
     def __init__(self, errors: list[dict[str, object]]) -> None:
         first = errors[0]
-        super().__init__(f"{len(errors)} error(s); nothing was imported. First: line "
-                         f"{first['line']}, {first['column']}: {first['message']}",
+        super().__init__(_("%(count)s error(s); nothing was imported. First: line %(line)s, "
+                           "%(column)s: %(message)s") % {
+                             "count": len(errors), "line": first["line"],
+                             "column": first["column"], "message": first["message"]},
                          code="import_rejected")
         self.errors = errors
 
@@ -567,25 +650,27 @@ def _rows_from_file(name: str, content: bytes) -> list[dict[str, object]]:
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         except Exception as error:  # openpyxl raises many types on a broken file
-            raise DomainError(f"{name} is not a readable Excel file ({error}).",
+            raise DomainError(_("%(name)s is not a readable Excel file (%(error)s).") % {
+                "name": name, "error": error},
                               code="bad_file") from None
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     else:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DomainError(f"{name} is not UTF-8 text.", code="bad_file") from None
+            raise DomainError(_("%(name)s is not UTF-8 text.") % {"name": name},
+                              code="bad_file") from None
         first_line = text.split("\n", 1)[0]
         # Spreadsheets saved in Italian locales separate with ";".
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
-        raise DomainError(f"{name} is empty.", code="bad_file")
+        raise DomainError(_("%(name)s is empty.") % {"name": name}, code="bad_file")
     header = [str(cell or "").strip().lower() for cell in rows[0]]
     missing = [column for column in IMPORT_COLUMNS if column not in header]
     if missing:
         raise StatementImportError([{"line": 1, "column": column,
-                                     "message": "column missing from the header"}
+                                     "message": _("column missing from the header")}
                                     for column in missing])
     return [
         {"_line": number, **{column: (row[i] if i < len(row) else None)
@@ -600,7 +685,7 @@ def financial_statements_import(*, client: Client, name: str, content: bytes,
                                 by: AbstractBaseUser) -> list[FinancialStatement]:
     """Import one row per debtor and fiscal year, all or nothing: a file with any bad row
     raises StatementImportError listing every bad cell by line, and stores nothing."""
-    _require(by, "credit.add_financialstatement", "You may not import financial statements.",
+    _require(by, "credit.add_financialstatement", _("You may not import financial statements."),
              client_id=client.pk)
     rows = _rows_from_file(name, content)
     debtors = {debtor.external_ref: debtor for debtor in Debtor.objects.filter(
@@ -614,7 +699,8 @@ def financial_statements_import(*, client: Client, name: str, content: bytes,
         debtor = debtors.get(ref)
         if debtor is None:
             errors.append({"line": line, "column": "debtor",
-                           "message": f"no debtor with customer code {ref!r} for this client"})
+                           "message": _("no debtor with customer code %(ref)r for this client")
+                           % {"ref": ref}})
         values: dict[str, Decimal] = {}
         year = None
         try:
@@ -629,14 +715,15 @@ def financial_statements_import(*, client: Client, name: str, content: bytes,
         if year is not None and ref:
             if (ref, year) in seen:
                 errors.append({"line": line, "column": "fiscal_year",
-                               "message": f"{ref} {year} already on line {seen[(ref, year)]}"})
+                               "message": _("%(ref)s %(year)s already on line %(line)s") % {
+                                   "ref": ref, "year": year, "line": seen[(ref, year)]}})
             seen[(ref, year)] = int(line)  # type: ignore[call-overload]
         if debtor is not None and year is not None:
             parsed.append((debtor, year, values))
     if errors:
         raise StatementImportError(errors)
     if not parsed:
-        raise DomainError(f"{name} has no rows.", code="bad_file")
+        raise DomainError(_("%(name)s has no rows.") % {"name": name}, code="bad_file")
     statements = []
     for debtor, year, values in parsed:
         statement, _created = FinancialStatement.objects.update_or_create(

@@ -15,14 +15,20 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
-from credit import analysis, selectors, services
+from credit import analysis, selectors, services, texts
 from credit.forms import (
     CreditRequestForm,
     DecisionForm,
     FinancialStatementForm,
     StatementImportForm,
 )
-from credit.models import CreditLimit, CreditLimitRequest, CreditTierPolicy, FinancialStatement
+from credit.models import (
+    CreditLimit,
+    CreditLimitRequest,
+    CreditTierPolicy,
+    FinancialStatement,
+    committee_member_count,
+)
 from credit.scores import score_for_debtor
 from portfolio import selectors as portfolio_selectors
 
@@ -64,12 +70,17 @@ def over_limit(request: HttpRequest) -> HttpResponse:
         "has_next": len(found) > PAGE})
 
 
-def _statement_view(debtor: Any) -> dict[str, Any]:
+def _statement_view(user: Any, debtor: Any) -> dict[str, Any]:
+    """Statements, ratios and trends for the user who may see them (the API's rule), nothing
+    for anyone else: the template then shows neither figures nor the section."""
+    if not selectors.statements_visible(user):
+        return {"may_see_statements": False, "statements": [], "trends": [],
+                "figure_names": []}
     statements = selectors.debtor_statements(debtor)
     trends = analysis.ratio_trends(
         (statement.fiscal_year, selectors.statement_figures(statement))
         for statement in statements)
-    return {"statements": statements, "trends": trends,
+    return {"may_see_statements": True, "statements": statements, "trends": trends,
             "figure_names": [(name, FinancialStatement._meta.get_field(name).verbose_name)
                              for name in FinancialStatement.FIGURES]}
 
@@ -92,11 +103,19 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "policy": CreditTierPolicy.for_client(credit_request.client),
         "decisions": decisions,
         "may_decide": may_decide,
+        "committee": ({"votes": len(selectors.committee_voters(credit_request)),
+                       "members": committee_member_count(client_id=credit_request.client_id)}
+                      if credit_request.tier == CreditLimitRequest.Tier.COMMITTEE
+                      and credit_request.is_waiting else None),
         "may_submit": (credit_request.status in (CreditLimitRequest.Status.DRAFT,
                                                  CreditLimitRequest.Status.RETURNED)
                        and user.has_perm("credit.add_creditlimitrequest")),
-        "form": DecisionForm(),
-        **_statement_view(debtor),
+        "form": DecisionForm(above_recommendation=credit_request.above_recommendation),
+        "recommendation_steps": texts.recommendation_steps(
+            selectors.recommendation_for(user, credit_request.recommendation),
+            credit_request.currency),
+        "rule_text": texts.RULE,
+        **_statement_view(user, debtor),
     })
 
 
@@ -119,8 +138,16 @@ def request_act(request: HttpRequest, pk: int, move: str) -> HttpResponse:
     service, takes_comment, message = _MOVES[move]
     kwargs: dict[str, Any] = {"request": credit_request, "by": request.user}
     if takes_comment:
-        form = DecisionForm(request.POST)
-        kwargs["comment"] = form.data.get("comment", "")[:5000]
+        form = DecisionForm(request.POST, above_recommendation=(
+            move == "approve" and credit_request.above_recommendation))
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("credit:request_detail", pk=credit_request.pk)
+        kwargs["comment"] = form.cleaned_data["comment"]
+        if move == "approve":
+            kwargs["override_reason"] = form.cleaned_data.get("override_reason", "")
     try:
         service(**kwargs)
     except DomainError as error:
@@ -148,8 +175,7 @@ def debtor_credit(request: HttpRequest, pk: int) -> HttpResponse:
         "utilisation": selectors.credit_utilisation_for_debtors([debtor.pk])[debtor.pk],
         "score": score_for_debtor(debtor),
         "limits": limits, "requests": requests, "decisions": decisions,
-        "may_see_statements": request.user.has_perm("credit.view_financialstatement"),
-        **_statement_view(debtor),
+        **_statement_view(request.user, debtor),
     })
 
 
@@ -188,7 +214,7 @@ def statement_new(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             for flag in statement.flags:
-                messages.warning(request, flag["message"])
+                messages.warning(request, texts.flag_message(flag, debtor.client.currency))
             messages.success(request, _("Statement saved."))
             return redirect("credit:debtor_credit", pk=debtor.pk)
     return render(request, "credit/statement_form.html", {"debtor": debtor, "form": form})

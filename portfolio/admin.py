@@ -26,6 +26,9 @@ class DebtorAdmin(admin.ModelAdmin):
     list_select_related = ["client"]
     inlines = [ContactPointInline]
     show_full_result_count = False  # a COUNT(*) over 100,000 debtors per page view adds up
+    # The copy of the approved limit in force: credit's approval writes it, in the same
+    # transaction as the limit; an edit here would make the debtor and its credit page disagree.
+    readonly_fields = ["credit_limit"]
 
 
 @admin.register(Invoice)

@@ -1,4 +1,5 @@
-"""The demo logins: one user per role, printed by `manage.py demo_seed`."""
+"""The demo logins: one user per role (three for the credit committee, whose quorum needs
+several), printed by `manage.py demo_seed`."""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ class DemoLogin:
 
 @transaction.atomic
 def demo_users_create(*, clients: list[Client]) -> list[DemoLogin]:
-    """Create (or reset) one login per role. Staff work on every demo client; each client
-    viewer belongs to one client. The protective flags of the demo debtors are recorded as
-    set by the credit manager."""
+    """Create (or reset) one login per role, three committee members. Staff work on every
+    demo client; each client viewer belongs to one client. The protective flags of the demo
+    debtors are recorded as set by the credit manager."""
     user_model = get_user_model()
     team, _ = Team.objects.get_or_create(name="Team Milano")
     logins: list[DemoLogin] = []
@@ -59,7 +60,11 @@ def demo_users_create(*, clients: list[Client]) -> list[DemoLogin]:
     make("agent", Role.AGENT, staff_of=clients, full_name="Giulia Rossi")
     make("leader", Role.TEAM_LEADER, staff_of=clients, leader=True, full_name="Marco Bianchi")
     make("manager", Role.CREDIT_MANAGER, staff_of=clients, full_name="Elena Conti")
+    # Three committee members: the default quorum of two distinct members is reachable, and
+    # still so when one of them proposed the request or is away.
     make("committee", Role.CREDIT_COMMITTEE, staff_of=clients, full_name="Paolo Ferri")
+    make("committee2", Role.CREDIT_COMMITTEE, staff_of=clients, full_name="Chiara Galli")
+    make("committee3", Role.CREDIT_COMMITTEE, staff_of=clients, full_name="Luca Moretti")
     make("admin", Role.ADMINISTRATOR, staff_of=[], full_name="Admin Fido")
     for index, client in enumerate(clients, start=1):
         make(f"client{index}", Role.CLIENT_VIEWER, staff_of=[], client=client,

@@ -29,3 +29,57 @@ def utilisation_for(utilisations: dict[int, Any], debtor_id: int) -> Any:
     """Use: {% include "credit/_utilisation.html"
     with utilisation=utilisations|utilisation_for:debtor.pk %}"""
     return (utilisations or {}).get(debtor_id)
+
+
+@register.filter
+def money(value: Any, currency: str = "") -> str:
+    """An amount with the locale's separators: {{ limit.amount|money:limit.currency }}."""
+    from credit.texts import money as money_text
+
+    return money_text(value, currency)
+
+
+@register.filter
+def number(value: Any, decimals: int = 2) -> str:
+    """A figure or ratio with the locale's separators: {{ value|number }}."""
+    from credit.texts import number as number_text
+
+    return number_text(value, decimals)
+
+
+@register.filter
+def flag_text(flag: dict[str, Any], currency: str = "") -> str:
+    """A statement flag in the reader's language: {{ flag|flag_text:debtor.client.currency }}."""
+    from credit.texts import flag_message
+
+    return flag_message(flag, currency)
+
+
+@register.filter
+def record_text(text: str) -> str:
+    """A sentence Fido wrote into the record, in the reader's language."""
+    from credit.texts import record_text as translated
+
+    return translated(text)
+
+
+@register.filter
+def direction(value: str) -> str:
+    """A ratio's trend (improving, worsening, stable, n/a) in the reader's language."""
+    from credit.texts import direction as translated
+
+    return translated(value)
+
+
+@register.filter
+def probability(value: Any) -> str:
+    """A probability of default as a percentage with the locale's separators: 0.0036 reads
+    0.36% (0,36% in Italian), never a rounded 0%."""
+    from decimal import Decimal, InvalidOperation
+
+    from credit.texts import percent
+
+    try:
+        return percent(Decimal(str(value)) * 100, 2)
+    except (InvalidOperation, ValueError, TypeError):
+        return "—"

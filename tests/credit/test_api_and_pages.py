@@ -238,3 +238,56 @@ def test_the_over_limit_page_costs_a_fixed_number_of_queries(client, personas,
         response = client.get(reverse("credit:over_limit"))
 
     assert response.content.decode().count('data-state="over"') == 6
+
+
+def test_a_client_viewer_reads_no_financial_statements_on_any_credit_page_or_api(
+        client, personas, waiting, debtor):
+    """The API refuses statements to a client viewer; the pages and panels apply the same rule,
+    and nothing derived from them (ratios, the recommendation's steps) slips through."""
+    client.force_login(personas.viewer_a)
+
+    api_list = client.get(reverse("api:financial-statement-list"))
+    api_request = client.get(reverse("api:credit-request-detail", args=[waiting.pk])).json()
+    pages = [client.get(reverse(name, args=[pk])).content.decode() for name, pk in (
+        ("credit:request_detail", waiting.pk), ("credit:debtor_credit", debtor.pk),
+        ("portfolio:debtor_detail", debtor.pk))]
+
+    assert api_list.status_code == 403
+    assert "steps" not in api_request["recommendation"]
+    assert api_request["recommended_amount"] is not None
+    for page in pages:
+        for leak in ("1,000,000.00", "400,000.00", "Current ratio", "Interest cover",
+                     "10% of 2025 revenue", 'class="statements"'):
+            assert leak not in page, leak
+    assert "Recommendation" in pages[0]
+
+
+def test_staff_who_may_see_statements_still_read_them_on_the_pages_and_api(
+        client, personas, waiting, debtor):
+    client.force_login(personas.agent)
+
+    api_request = client.get(reverse("api:credit-request-detail", args=[waiting.pk])).json()
+    page = client.get(reverse("credit:request_detail", args=[waiting.pk])).content.decode()
+    credit_page = client.get(reverse("credit:debtor_credit", args=[debtor.pk])).content.decode()
+
+    assert api_request["recommendation"]["steps"]
+    assert client.get(reverse("api:financial-statement-list")).status_code == 200
+    for text in ("Current ratio", 'class="statements"', "1,000,000.00"):
+        assert text in page, text
+        assert text in credit_page, text
+
+
+def test_a_decisions_figures_lose_the_statements_for_whoever_may_not_read_them(personas,
+                                                                               waiting):
+    from credit import selectors
+
+    services.credit_request_approve(request=waiting, by=personas.credit_manager)
+    figures = waiting.decisions.get(action="approve").figures
+
+    hidden = selectors.decision_figures_for(personas.viewer_a, figures)
+    shown = selectors.decision_figures_for(personas.credit_manager, figures)
+
+    assert "statements" not in hidden
+    assert "steps" not in hidden["recommendation"]
+    assert hidden["amount"] == figures["amount"]
+    assert shown == figures

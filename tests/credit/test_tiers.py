@@ -92,9 +92,10 @@ def test_a_manager_sees_three_years_of_statements_with_ratios_in_the_record(pers
     for year in (2023, 2024, 2025):
         FinancialStatementFactory(debtor=debtor, fiscal_year=year)
     FinancialStatementFactory(debtor=debtor, fiscal_year=2021)
-    request = _propose(debtor, "50000", personas.agent)
+    request = _propose(debtor, "50000", personas.agent)  # no score: 25,000 recommended
 
-    request = services.credit_request_approve(request=request, by=personas.credit_manager)
+    request = services.credit_request_approve(request=request, by=personas.credit_manager,
+                                              override_reason="Three years of steady growth")
 
     figures = request.decisions.get(action="approve").figures
     assert [row["fiscal_year"] for row in figures["statements"]] == [2023, 2024, 2025]
@@ -261,3 +262,51 @@ def test_a_manager_of_another_client_cannot_decide_even_through_the_service(pers
         services.credit_request_approve(request=request, by=manager_b)
     with pytest.raises(DomainError, match="client you do not work for"):
         _propose(debtor, "100", manager_b)
+
+
+def test_an_administrators_vote_never_counts_toward_the_committee_quorum(
+        personas, debtor, committee_2):
+    score(debtor, "A")
+    request = _propose(debtor, "250000", personas.agent)
+    services.credit_request_approve(request=request, by=personas.committee)
+
+    with pytest.raises(DomainError) as refused:
+        services.credit_request_approve(request=request, by=personas.admin)
+
+    assert refused.value.code == "not_permitted"
+    assert "only its members vote" in refused.value.message
+    request.refresh_from_db()
+    assert request.status == Status.IN_REVIEW
+    assert not CreditLimit.objects.filter(debtor=debtor).exists()
+    assert request.decisions.filter(action="vote_approve").count() == 1
+    request = services.credit_request_approve(request=request, by=committee_2)
+    assert request.status == Status.APPROVED
+
+
+def test_a_vote_counts_only_while_its_voter_sits_on_the_committee(personas, debtor, committee_2,
+                                                                  committee_3):
+    from django.contrib.auth.models import Group
+
+    score(debtor, "A")
+    request = _propose(debtor, "250000", personas.agent)
+    services.credit_request_approve(request=request, by=committee_2)
+    committee_2.groups.remove(Group.objects.get(name="credit_committee"))
+
+    request = services.credit_request_approve(request=request, by=personas.committee)
+
+    assert request.status == Status.IN_REVIEW
+    request = services.credit_request_approve(request=request, by=committee_3)
+    assert request.status == Status.APPROVED
+    assert "Quorum reached: 2 of 2" in request.decisions.get(action="approve").comment
+
+
+def test_tier_3_requests_wait_for_committee_members_not_for_administrators(
+        personas, debtor):
+    from credit import selectors
+
+    score(debtor, "A")
+    request = _propose(debtor, "250000", personas.agent)
+
+    assert request.pk in selectors.credit_request_queue(user=personas.committee).values_list(
+        "pk", flat=True)
+    assert not selectors.credit_request_queue(user=personas.admin).filter(pk=request.pk).exists()
