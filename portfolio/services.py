@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from access.errors import DomainError
+from access.roles import Role
+from access.scoping import access_for
 from portfolio.allocation import allocate_open_payments
 from portfolio.contact_data import identifier_validate, phone_normalise, timezone_from_address
 from portfolio.models import Client, ContactPoint, CreditNote, Debtor, Invoice, Payment
@@ -130,16 +132,43 @@ def debtor_upsert(*, client: Client, data: DebtorData) -> tuple[Debtor, bool]:
 
 _FLAGS = {"do_not_call", "vulnerable", "deceased"}
 
+# Who may change a debtor's protective flags (do-not-call, vulnerability, deceased).
+# Setting one protects the debtor at once, so every role that talks to debtors may: an agent
+# who hears "don't call me again", a disclosure of hardship or a death records it there and
+# then. Lifting one removes a protection, so it takes a team leader or a credit manager (a
+# mistaken clearance would let a vulnerable or bereaved person be called). Client viewers and
+# committee members never change them; administrators may do everything.
+FLAG_SETTERS = frozenset({Role.AGENT, Role.TEAM_LEADER, Role.CREDIT_MANAGER, Role.ADMINISTRATOR})
+FLAG_CLEARERS = frozenset({Role.TEAM_LEADER, Role.CREDIT_MANAGER, Role.ADMINISTRATOR})
+
+
+def debtor_flag_allowed(*, user: AbstractBaseUser | AnonymousUser, flag: str,
+                        value: bool) -> bool:
+    """Whether `user` may set (value=True) or clear (False) `flag` on a debtor they can see."""
+    if flag not in _FLAGS or not user.is_authenticated:
+        return False
+    return access_for(user).has_role(*(FLAG_SETTERS if value else FLAG_CLEARERS))
+
 
 @transaction.atomic
 def debtor_flag_set(*, debtor: Debtor, flag: str, value: bool, by: AbstractBaseUser) -> Debtor:
-    """Set or clear a protective flag, recording who and when (the database requires both)."""
+    """Set or clear a protective flag, recording who and when (the database requires both).
+
+    The contact engine reads the flags from the debtor row at each decision, so the change
+    holds for the next call, survey or plan. Clearing keeps who cleared it and when in the
+    same fields (the flag says which it was). Setting a flag that is already set changes
+    nothing: the first report stands.
+    """
     if flag not in _FLAGS:
         raise DomainError(f"{flag!r} is not a debtor flag.", code="bad_flag", field="flag")
+    if not debtor_flag_allowed(user=by, flag=flag, value=value):
+        raise DomainError(
+            "Only a team leader or a credit manager may clear a protective flag." if not value
+            else "Your role may not set debtor flags.", code="forbidden", field="flag")
     now = timezone.now()
-    updates = {flag: value, f"{flag}_set_by": by if value else None,
-               f"{flag}_set_at": now if value else None}
-    Debtor.objects.filter(pk=debtor.pk).update(**updates, updated_at=now)
+    updates = {flag: value, f"{flag}_set_by": by, f"{flag}_set_at": now}
+    rows = Debtor.objects.filter(pk=debtor.pk).exclude(**{flag: value})
+    rows.update(**updates, updated_at=now)
     debtor.refresh_from_db()
     return debtor
 
