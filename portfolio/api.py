@@ -253,8 +253,17 @@ class ImportKindField(serializers.ChoiceField):
         super().__init__(choices=ImportJob.Kind.choices, **kwargs)
 
 
+class ImportProblemSerializer(serializers.Serializer):
+    """One rejected row's problem, in English (pages show it in the reader's language)."""
+
+    line = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
     kind = ImportKindField(read_only=True)
+    errors = ImportProblemSerializer(many=True, read_only=True)
 
     class Meta:
         model = ImportJob

@@ -16,6 +16,7 @@ from access.roles import Role
 from access.scoping import access_for
 from portfolio.allocation import allocate_open_payments
 from portfolio.contact_data import identifier_validate, phone_normalise, timezone_from_address
+from portfolio.messages import N_
 from portfolio.models import Client, ContactPoint, CreditNote, Debtor, Invoice, Payment
 
 CENT = Decimal("0.01")
@@ -26,20 +27,25 @@ def money_parse(value: object, *, field_name: str = "amount", allow_zero: bool =
     try:
         amount = Decimal(str(value).strip().replace(" ", ""))
     except (InvalidOperation, ValueError):
-        raise DomainError(f"{field_name} {value!r} is not a number.", code="bad_amount",
+        raise DomainError(N_("%(field)s %(value)s is not a number.")
+                          % {"field": field_name, "value": repr(value)}, code="bad_amount",
                           field=field_name) from None
     if not amount.is_finite():
-        raise DomainError(f"{field_name} {value!r} is not a number.", code="bad_amount",
+        raise DomainError(N_("%(field)s %(value)s is not a number.")
+                          % {"field": field_name, "value": repr(value)}, code="bad_amount",
                           field=field_name)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise DomainError(f"{field_name} {value} must be {'' if allow_zero else 'above '}zero"
-                          f"{' or more' if allow_zero else ''}.", code="bad_amount",
+        refusal = (N_("%(field)s %(value)s must be zero or more.") if allow_zero
+                   else N_("%(field)s %(value)s must be above zero."))
+        raise DomainError(refusal % {"field": field_name, "value": value}, code="bad_amount",
                           field=field_name)
     if amount != amount.quantize(CENT):
-        raise DomainError(f"{field_name} {value} has more than two decimals.",
+        raise DomainError(N_("%(field)s %(value)s has more than two decimals.")
+                          % {"field": field_name, "value": value},
                           code="bad_amount", field=field_name)
     if amount >= Decimal("1e12"):
-        raise DomainError(f"{field_name} {value} is too large.", code="bad_amount",
+        raise DomainError(N_("%(field)s %(value)s is too large.")
+                          % {"field": field_name, "value": value}, code="bad_amount",
                           field=field_name)
     return amount.quantize(CENT)
 
@@ -66,15 +72,18 @@ class DebtorData:
 def debtor_data_clean(data: DebtorData) -> DebtorData:
     """Validate and normalise one debtor's data; raise DomainError naming the first problem."""
     if not data.external_ref.strip():
-        raise DomainError("The customer code is empty.", code="required", field="external_ref")
+        raise DomainError(N_("The customer code is empty."), code="required",
+                          field="external_ref")
     if not data.name.strip():
-        raise DomainError("The name is empty.", code="required", field="name")
+        raise DomainError(N_("The name is empty."), code="required", field="name")
     if data.kind not in Debtor.Kind.values:
-        raise DomainError(f"kind {data.kind!r} must be one of {', '.join(Debtor.Kind.values)}.",
+        raise DomainError(N_("kind %(kind)s must be one of %(choices)s.")
+                          % {"kind": repr(data.kind), "choices": ", ".join(Debtor.Kind.values)},
                           code="bad_choice", field="kind")
     country = data.country.strip().upper()
     if len(country) != 2 or not country.isalpha():
-        raise DomainError(f"country {data.country!r} is not a two-letter ISO code.",
+        raise DomainError(N_("country %(country)s is not a two-letter ISO code.")
+                          % {"country": repr(data.country)},
                           code="bad_country", field="country")
     phones = []
     for raw in data.phones:
@@ -84,8 +93,8 @@ def debtor_data_clean(data: DebtorData) -> DebtorData:
     emails = [email.strip().lower() for email in data.emails if email.strip()]
     for email in emails:
         if "@" not in email or email.startswith("@") or email.endswith("@"):
-            raise DomainError(f"{email!r} is not an e-mail address.", code="bad_email",
-                              field="email")
+            raise DomainError(N_("%(email)s is not an e-mail address.")
+                              % {"email": repr(email)}, code="bad_email", field="email")
     return DebtorData(
         external_ref=data.external_ref.strip(), name=data.name.strip(), kind=data.kind,
         country=country,
