@@ -100,6 +100,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "access.context_processors.roles",
             ],
+            # Money, numbers, percentages and phone links on every page, formatted by locale
+            # (`{{ amount|money:currency }}`), without a {% load %} in each template.
+            "builtins": ["portfolio.templatetags.formatting"],
         },
     },
 ]
@@ -143,6 +146,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_timezone("TIME_ZONE", default="Europe/Rome")
 USE_I18N = True
 USE_TZ = True
+# English dates and times as Europe writes them (config/formats/en); Italian is Django's own.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -155,6 +156,10 @@ class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
         debtor = self.get_object()
         data = DebtorFlagInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if not services.debtor_flag_allowed(user=request.user, flag=data.validated_data["flag"],
+                                            value=data.validated_data["value"]):
+            raise PermissionDenied("Only a team leader or a credit manager may clear a "
+                                   "protective flag.")
         debtor = services.debtor_flag_set(debtor=debtor, flag=data.validated_data["flag"],
                                           value=data.validated_data["value"], by=request.user)
         return Response(DebtorSerializer(debtor).data)
@@ -248,8 +253,17 @@ class ImportKindField(serializers.ChoiceField):
         super().__init__(choices=ImportJob.Kind.choices, **kwargs)
 
 
+class ImportProblemSerializer(serializers.Serializer):
+    """One rejected row's problem, in English (pages show it in the reader's language)."""
+
+    line = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
     kind = ImportKindField(read_only=True)
+    errors = ImportProblemSerializer(many=True, read_only=True)
 
     class Meta:
         model = ImportJob

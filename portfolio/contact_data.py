@@ -13,6 +13,7 @@ from stdnum import get_cc_module
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from access.errors import DomainError
+from portfolio.messages import N_
 
 # Countries spanning several zones need the region (ISO 3166-2 subdivision) to choose one;
 # the rest take their single zone. Kept to the jurisdictions Fido's rule packs cover.
@@ -56,11 +57,11 @@ def phone_normalise(raw: str, *, default_country: str) -> tuple[str, list[str]]:
     try:
         number = phonenumbers.parse(raw, default_country.upper())
     except phonenumbers.NumberParseException:
-        raise DomainError(f"{raw!r} is not a phone number.", code="bad_phone",
-                          field="phone") from None
+        raise DomainError(N_("%(number)s is not a phone number.") % {"number": repr(raw)},
+                          code="bad_phone", field="phone") from None
     if not phonenumbers.is_valid_number(number):
-        raise DomainError(f"{raw!r} is not a valid phone number for its country.",
-                          code="bad_phone", field="phone")
+        raise DomainError(N_("%(number)s is not a valid phone number for its country.")
+                          % {"number": repr(raw)}, code="bad_phone", field="phone")
     zones = [zone for zone in phone_timezone.time_zones_for_number(number)
              if zone != phone_timezone.UNKNOWN_TIMEZONE]
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), zones
@@ -86,7 +87,10 @@ def identifier_validate(value: str, *, country: str, kind: str) -> str:
     try:
         return module.validate(value)
     except StdnumValidationError as error:
-        label = "VAT number" if kind == "vat" else "tax code"
-        raise DomainError(f"{value!r} is not a valid {country.upper()} {label}: {error}.",
+        refusal = (N_("%(value)s is not a valid %(country)s VAT number: %(error)s.")
+                   if kind == "vat"
+                   else N_("%(value)s is not a valid %(country)s tax code: %(error)s."))
+        raise DomainError(refusal % {"value": repr(value), "country": country.upper(),
+                                     "error": error},
                           code="bad_identifier", field="vat_number" if kind == "vat"
                           else "tax_code") from None

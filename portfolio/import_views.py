@@ -20,7 +20,9 @@ from portfolio import selectors
 from portfolio.imports import services
 from portfolio.imports.columns import COLUMNS
 from portfolio.imports.readers import template_csv, template_xlsx
+from portfolio.messages import message_text
 from portfolio.models import Client, ImportJob
+from portfolio.templatetags.formatting import number
 
 _can_import = permission_required("portfolio.add_importjob", raise_exception=True)
 
@@ -47,7 +49,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                                              kind=form.cleaned_data["kind"], fileobj=upload,
                                              name=upload.name, by=request.user)
         except DomainError as error:
-            form.add_error("file" if error.field == "file" else None, error.message)
+            form.add_error("file" if error.field == "file" else None, message_text(error.message))
         else:
             return redirect("portfolio:import_detail", pk=job.pk)
     jobs = Paginator(selectors.import_job_list(user=request.user), 25).get_page(
@@ -64,7 +66,22 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = "portfolio/imports/detail.html"
     if request.htmx:
         template += "#status"
-    return render(request, template, {"job": job, "Status": ImportJob.Status})
+    return render(request, template, {
+        "job": job, "Status": ImportJob.Status, "job_message": _job_message(job),
+        # Problems are stored in English by the check (a worker has no language): each is
+        # shown in the reader's.
+        "problems": [{**item, "text": message_text(item)} for item in job.errors or []],
+    })
+
+
+def _job_message(job: ImportJob) -> str:
+    """The job's outcome in the reader's language (the stored one is the worker's English)."""
+    if job.status == ImportJob.Status.REJECTED and job.errors:
+        if job.error_count == 1 and job.errors[0].get("line") is None:
+            return message_text(job.errors[0])
+        return _("%(count)s row(s) rejected; nothing was imported. Fix them and upload the "
+                 "file again.") % {"count": number(job.error_count)}
+    return job.message
 
 
 @login_required
@@ -75,7 +92,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.import_job_commit_request(job=job, by=request.user)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, message_text(error.message))
     return redirect("portfolio:import_detail", pk=job.pk)
 
 

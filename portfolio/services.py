@@ -6,14 +6,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from access.errors import DomainError
+from access.roles import Role
+from access.scoping import access_for
 from portfolio.allocation import allocate_open_payments
 from portfolio.contact_data import identifier_validate, phone_normalise, timezone_from_address
+from portfolio.messages import N_
 from portfolio.models import Client, ContactPoint, CreditNote, Debtor, Invoice, Payment
 
 CENT = Decimal("0.01")
@@ -24,20 +27,25 @@ def money_parse(value: object, *, field_name: str = "amount", allow_zero: bool =
     try:
         amount = Decimal(str(value).strip().replace(" ", ""))
     except (InvalidOperation, ValueError):
-        raise DomainError(f"{field_name} {value!r} is not a number.", code="bad_amount",
+        raise DomainError(N_("%(field)s %(value)s is not a number.")
+                          % {"field": field_name, "value": repr(value)}, code="bad_amount",
                           field=field_name) from None
     if not amount.is_finite():
-        raise DomainError(f"{field_name} {value!r} is not a number.", code="bad_amount",
+        raise DomainError(N_("%(field)s %(value)s is not a number.")
+                          % {"field": field_name, "value": repr(value)}, code="bad_amount",
                           field=field_name)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise DomainError(f"{field_name} {value} must be {'' if allow_zero else 'above '}zero"
-                          f"{' or more' if allow_zero else ''}.", code="bad_amount",
+        refusal = (N_("%(field)s %(value)s must be zero or more.") if allow_zero
+                   else N_("%(field)s %(value)s must be above zero."))
+        raise DomainError(refusal % {"field": field_name, "value": value}, code="bad_amount",
                           field=field_name)
     if amount != amount.quantize(CENT):
-        raise DomainError(f"{field_name} {value} has more than two decimals.",
+        raise DomainError(N_("%(field)s %(value)s has more than two decimals.")
+                          % {"field": field_name, "value": value},
                           code="bad_amount", field=field_name)
     if amount >= Decimal("1e12"):
-        raise DomainError(f"{field_name} {value} is too large.", code="bad_amount",
+        raise DomainError(N_("%(field)s %(value)s is too large.")
+                          % {"field": field_name, "value": value}, code="bad_amount",
                           field=field_name)
     return amount.quantize(CENT)
 
@@ -64,15 +72,18 @@ class DebtorData:
 def debtor_data_clean(data: DebtorData) -> DebtorData:
     """Validate and normalise one debtor's data; raise DomainError naming the first problem."""
     if not data.external_ref.strip():
-        raise DomainError("The customer code is empty.", code="required", field="external_ref")
+        raise DomainError(N_("The customer code is empty."), code="required",
+                          field="external_ref")
     if not data.name.strip():
-        raise DomainError("The name is empty.", code="required", field="name")
+        raise DomainError(N_("The name is empty."), code="required", field="name")
     if data.kind not in Debtor.Kind.values:
-        raise DomainError(f"kind {data.kind!r} must be one of {', '.join(Debtor.Kind.values)}.",
+        raise DomainError(N_("kind %(kind)s must be one of %(choices)s.")
+                          % {"kind": repr(data.kind), "choices": ", ".join(Debtor.Kind.values)},
                           code="bad_choice", field="kind")
     country = data.country.strip().upper()
     if len(country) != 2 or not country.isalpha():
-        raise DomainError(f"country {data.country!r} is not a two-letter ISO code.",
+        raise DomainError(N_("country %(country)s is not a two-letter ISO code.")
+                          % {"country": repr(data.country)},
                           code="bad_country", field="country")
     phones = []
     for raw in data.phones:
@@ -82,8 +93,8 @@ def debtor_data_clean(data: DebtorData) -> DebtorData:
     emails = [email.strip().lower() for email in data.emails if email.strip()]
     for email in emails:
         if "@" not in email or email.startswith("@") or email.endswith("@"):
-            raise DomainError(f"{email!r} is not an e-mail address.", code="bad_email",
-                              field="email")
+            raise DomainError(N_("%(email)s is not an e-mail address.")
+                              % {"email": repr(email)}, code="bad_email", field="email")
     return DebtorData(
         external_ref=data.external_ref.strip(), name=data.name.strip(), kind=data.kind,
         country=country,
@@ -130,16 +141,43 @@ def debtor_upsert(*, client: Client, data: DebtorData) -> tuple[Debtor, bool]:
 
 _FLAGS = {"do_not_call", "vulnerable", "deceased"}
 
+# Who may change a debtor's protective flags (do-not-call, vulnerability, deceased).
+# Setting one protects the debtor at once, so every role that talks to debtors may: an agent
+# who hears "don't call me again", a disclosure of hardship or a death records it there and
+# then. Lifting one removes a protection, so it takes a team leader or a credit manager (a
+# mistaken clearance would let a vulnerable or bereaved person be called). Client viewers and
+# committee members never change them; administrators may do everything.
+FLAG_SETTERS = frozenset({Role.AGENT, Role.TEAM_LEADER, Role.CREDIT_MANAGER, Role.ADMINISTRATOR})
+FLAG_CLEARERS = frozenset({Role.TEAM_LEADER, Role.CREDIT_MANAGER, Role.ADMINISTRATOR})
+
+
+def debtor_flag_allowed(*, user: AbstractBaseUser | AnonymousUser, flag: str,
+                        value: bool) -> bool:
+    """Whether `user` may set (value=True) or clear (False) `flag` on a debtor they can see."""
+    if flag not in _FLAGS or not user.is_authenticated:
+        return False
+    return access_for(user).has_role(*(FLAG_SETTERS if value else FLAG_CLEARERS))
+
 
 @transaction.atomic
 def debtor_flag_set(*, debtor: Debtor, flag: str, value: bool, by: AbstractBaseUser) -> Debtor:
-    """Set or clear a protective flag, recording who and when (the database requires both)."""
+    """Set or clear a protective flag, recording who and when (the database requires both).
+
+    The contact engine reads the flags from the debtor row at each decision, so the change
+    holds for the next call, survey or plan. Clearing keeps who cleared it and when in the
+    same fields (the flag says which it was). Setting a flag that is already set changes
+    nothing: the first report stands.
+    """
     if flag not in _FLAGS:
         raise DomainError(f"{flag!r} is not a debtor flag.", code="bad_flag", field="flag")
+    if not debtor_flag_allowed(user=by, flag=flag, value=value):
+        raise DomainError(
+            "Only a team leader or a credit manager may clear a protective flag." if not value
+            else "Your role may not set debtor flags.", code="forbidden", field="flag")
     now = timezone.now()
-    updates = {flag: value, f"{flag}_set_by": by if value else None,
-               f"{flag}_set_at": now if value else None}
-    Debtor.objects.filter(pk=debtor.pk).update(**updates, updated_at=now)
+    updates = {flag: value, f"{flag}_set_by": by, f"{flag}_set_at": now}
+    rows = Debtor.objects.filter(pk=debtor.pk).exclude(**{flag: value})
+    rows.update(**updates, updated_at=now)
     debtor.refresh_from_db()
     return debtor
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
     path("debtors/", views.debtor_list, name="debtor_list"),
     path("debtors/<int:pk>/", views.debtor_detail, name="debtor_detail"),
+    path("debtors/<int:pk>/flags/", views.debtor_flag, name="debtor_flag"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("imports/", import_views.import_list, name="import_list"),
     path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),

@@ -1,15 +1,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from portfolio import selectors
+from access.errors import DomainError
+from portfolio import selectors, services
+from portfolio.models import Debtor
 from portfolio.panels import debtor_panels_for
+
+# The protective flags, in the order the debtor page lists them, with their labels.
+FLAG_LABELS = {
+    "do_not_call": gettext_lazy("Do not call"),
+    "vulnerable": gettext_lazy("Vulnerability hold"),
+    "deceased": gettext_lazy("Deceased"),
+}
 
 
 def _as_of(request: HttpRequest) -> dt.date:
@@ -55,7 +70,69 @@ def debtor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "buckets": selectors.AGING_BUCKETS,
         "contact_points": debtor.contact_points.all(),
         "panels": debtor_panels_for(request, debtor),
+        "flags": _flag_rows(request, debtor),
     })
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    """One protective flag on the debtor page: its state, its last change, what the user may
+    do with it."""
+
+    name: str
+    label: str
+    value: bool
+    changed_by: object
+    changed_at: dt.datetime | None
+    may_change: bool
+
+
+def _flag_rows(request: HttpRequest, debtor: Debtor) -> list[FlagRow]:
+    """The flags for the debtor page's form; none for a user who may set none (client viewers
+    and committee members read the header's badges only).
+
+    Vulnerability is special-category data (SPEC §6): only the roles that may change debtors
+    see it at all, as in the page's header. Who changed each flag: one query for all three.
+    """
+    if not any(services.debtor_flag_allowed(user=request.user, flag=name, value=True)
+               for name in FLAG_LABELS):
+        return []
+    names = [name for name in FLAG_LABELS
+             if name != "vulnerable" or request.user.has_perm("portfolio.change_debtor")]
+    people = get_user_model().objects.in_bulk(
+        [pk for name in names if (pk := getattr(debtor, f"{name}_set_by_id")) is not None])
+    return [
+        FlagRow(name, str(FLAG_LABELS[name]), getattr(debtor, name),
+                people.get(getattr(debtor, f"{name}_set_by_id")),
+                getattr(debtor, f"{name}_set_at"),
+                services.debtor_flag_allowed(user=request.user, flag=name,
+                                             value=not getattr(debtor, name)))
+        for name in names
+    ]
+
+
+@login_required
+@require_POST
+def debtor_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set or clear one protective flag from the debtor page (who and when are recorded)."""
+    debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
+    flag = request.POST.get("flag", "")
+    raw = request.POST.get("value", "")
+    if flag not in FLAG_LABELS or raw not in ("0", "1"):
+        return HttpResponseBadRequest(_("Unknown flag or value: choose a flag and set or clear "
+                                        "it."))
+    value = raw == "1"
+    if not services.debtor_flag_allowed(user=request.user, flag=flag, value=value):
+        return HttpResponse(_("Your role may not change this flag: clearing one needs a team "
+                              "leader or a credit manager."), status=403)
+    try:
+        services.debtor_flag_set(debtor=debtor, flag=flag, value=value, by=request.user)
+    except DomainError as error:
+        return HttpResponseBadRequest(error.message)
+    template = (_("%(flag)s set: the contact rules apply it from now on.") if value
+                else _("%(flag)s cleared."))
+    messages.success(request, template % {"flag": FLAG_LABELS[flag]})
+    return redirect("portfolio:debtor_detail", pk=debtor.pk)
 
 
 @login_required

@@ -20,6 +20,8 @@ from scoring.reasons import reason_lines
 # Population stability index above which the model page warns that the debtors scored today no
 # longer look like those the model was trained on (the usual 0.1 / 0.25 rule of thumb).
 PSI_WARNING = 0.25
+# Below this the population reads as stable; between the two, as shifting (watch it).
+PSI_STABLE = 0.1
 
 
 class ScoringModel(models.Model):

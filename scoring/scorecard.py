@@ -45,6 +45,23 @@ OTHER = "__other__"
 MISSING = "__missing__"
 
 
+# A stored probability keeps this many decimals (DebtorScore.probability).
+PROBABILITY_PLACES = 5
+
+
+def points_for_stability(probability: np.ndarray) -> np.ndarray:
+    """The score that stability bins: points of the probability as batch scoring stores it.
+
+    The training reference and every run must put a debtor in the same bin: computed from
+    the unrounded probability at training and the rounded one in a run, a crowd of debtors
+    sharing one score (the best-behaved, tied at the top) sat on one side of a decile edge
+    in the reference and on the other in the run, and the PSI of a model trained minutes
+    earlier read as a shifted population.
+    """
+    return points_from_probability(np.round(np.asarray(probability, dtype=float),
+                                            PROBABILITY_PLACES))
+
+
 def points_from_probability(probability: np.ndarray | float) -> np.ndarray:
     """Points for a probability of bad: OFFSET + FACTOR * ln((1 - p) / p)."""
     p = np.clip(np.asarray(probability, dtype=float), 1e-6, 1 - 1e-6)

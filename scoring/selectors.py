@@ -5,35 +5,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When, Window
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from access.scoping import AnyUser, object_get_for_user, scope_to_user
 from portfolio.models import Debtor
-from scoring.models import PSI_WARNING, DebtorScore, ScoringModel
+from scoring.models import PSI_STABLE, PSI_WARNING, DebtorScore, ScoringModel
 
 
 def _latest_scores(debtor_ids: Iterable[int]) -> QuerySet[DebtorScore]:
-    """Each debtor's best current score, in one query.
+    """Each debtor's current champion score, in one query.
 
-    Preference: the client's champion for the debtor's own segment (its kind), then the
-    champion for all debtors, then any model; within each, the newest as_of and row.
+    Only a champion's scores reach debtor pages, panels, queues and credit decisions: a
+    challenger is scored beside it (or alone, before anyone promoted a model) so that a credit
+    manager can compare, not so that its guesses reach the people who act on them. The
+    champion for the debtor's own segment (its kind) comes first, then the champion for all
+    debtors; within each, the newest as_of and row.
     """
-    preference = Case(
-        When(model__status=ScoringModel.Status.CHAMPION, model__segment=F("debtor__kind"),
-             then=Value(2)),
-        When(model__status=ScoringModel.Status.CHAMPION,
-             model__segment=ScoringModel.Segment.ALL, then=Value(1)),
+    segment_first = Case(
+        When(model__segment=F("debtor__kind"), then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
     return (
-        DebtorScore.objects.filter(debtor_id__in=list(debtor_ids))
+        DebtorScore.objects.filter(debtor_id__in=list(debtor_ids),
+                                   model__status=ScoringModel.Status.CHAMPION)
+        .filter(Q(model__segment=F("debtor__kind")) | Q(model__segment=ScoringModel.Segment.ALL))
         .annotate(
             _rank=Window(
                 RowNumber(),
                 partition_by=[F("debtor_id")],
-                order_by=[preference.desc(), F("as_of").desc(), F("id").desc()],
+                order_by=[segment_first.desc(), F("as_of").desc(), F("id").desc()],
             )
         )
         .filter(_rank=1)
@@ -42,15 +44,13 @@ def _latest_scores(debtor_ids: Iterable[int]) -> QuerySet[DebtorScore]:
 
 
 def debtor_scores_latest(*, debtor_ids: Iterable[int]) -> dict[int, DebtorScore]:
-    """The latest score of each debtor (champion first, else any model), in one query."""
+    """The latest champion score of each debtor (none for a debtor no champion scored)."""
     return {score.debtor_id: score for score in _latest_scores(debtor_ids)}
 
 
 def debtor_score_latest(*, debtor: Debtor) -> DebtorScore | None:
-    """The latest score of the client's champion model for the debtor's segment.
-
-    Falls back to the latest score of any model when no champion has scored the debtor.
-    """
+    """The latest score of the client's champion for the debtor's segment (else for all
+    debtors); None when no champion has scored the debtor, whatever challengers said."""
     return debtor_scores_latest(debtor_ids=[debtor.pk]).get(debtor.pk)
 
 
@@ -74,6 +74,11 @@ class StabilityRow:
     psi: float
     warning: bool
 
+    @property
+    def level(self) -> str:
+        """stable below 0.1, shifting to PSI_WARNING, shifted above (the usual reading)."""
+        return "shifted" if self.warning else "shifting" if self.psi >= PSI_STABLE else "stable"
+
 
 def stability_rows(model: ScoringModel) -> list[StabilityRow]:
     """The last run's PSI, the score first, then features from least to most stable."""
@@ -89,4 +94,7 @@ def stability_rows(model: ScoringModel) -> list[StabilityRow]:
 
 
 def score_history(*, debtor: Debtor, limit: int = 12) -> QuerySet[DebtorScore]:
-    return debtor.scores.select_related("model").order_by("-as_of", "-id")[:limit]
+    """The debtor's scores by champions, past (retired: champions once) and present; never a
+    challenger's."""
+    return (debtor.scores.exclude(model__status=ScoringModel.Status.CHALLENGER)
+            .select_related("model").order_by("-as_of", "-id")[:limit])

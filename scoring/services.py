@@ -36,13 +36,19 @@ from scoring.features import FEATURE_NAMES, debtor_features
 from scoring.models import DebtorScore, ScoringModel, StabilityCounts
 from scoring.prefetch import features_read_ahead, id_parts
 from scoring.reasons import reasons_compact
-from scoring.scorecard import points_from_probability, scorecard_attribute_points
+from scoring.scorecard import (
+    PROBABILITY_PLACES,
+    points_for_stability,
+    points_from_probability,
+    scorecard_attribute_points,
+)
 from scoring.training import (
     MIN_BADS,
     champion_proposal,
     chunk_ranges,
     dataset_build,
     models_fit,
+    population_features,
     snapshot_dates,
 )
 
@@ -90,9 +96,12 @@ def scoring_model_train(*, client: Client, training_date: dt.date | None = None,
                 f"Not enough history to train: the {name} window has {int(y.sum())} bad and "
                 f"{int(len(y) - y.sum())} good debtors (at least {MIN_BADS} of each needed).",
                 code="not_enough_history")
+    population = population_features(client_id=client.pk, segment=segment, as_of=training_date)
     # One thread: training runs in a worker beside others; OpenMP across busy cores is slower.
     with threadpool_limits(limits=1):
-        fitted = models_fit(train, y_train, validate, y_validate)
+        fitted = models_fit(train, y_train, validate, y_validate, population)
+    for each in fitted:
+        each.reference["as_of"] = training_date.isoformat()
     proposed = champion_proposal(fitted)
     created = []
     with transaction.atomic():
@@ -194,7 +203,7 @@ def stability_counts(model: ScoringModel, features: dict[str, np.ndarray],
     counts: dict[str, Any] = {"features": {}}
     if "score" in reference:
         counts["score"] = distribution_counts(reference["score"],
-                                              points_from_probability(probability))
+                                              points_for_stability(probability))
     for name, ref in reference.get("features", {}).items():
         if name in features:
             counts["features"][name] = distribution_counts(ref, features[name])
@@ -260,7 +269,7 @@ def _part_scored(model: ScoringModel, features: dict[str, np.ndarray]) -> _Score
     """Probability (5 places), points, band, compact reasons (JSON text) and stability counts
     of each row."""
     probability, artifact = _predict(model, features)
-    probability = np.round(probability, 5)
+    probability = np.round(probability, PROBABILITY_PLACES)
     card = artifact["model"]["scorecard"]
     attribute = scorecard_attribute_points(card, {n: features[n] for n in card["features"]})
     impacts = {n: attribute[n] - card["points"][n]["best"] for n in card["features"]}

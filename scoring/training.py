@@ -27,7 +27,7 @@ from scoring.evaluation import (
     reference_distribution,
 )
 from scoring.features import CATEGORICAL, FEATURE_NAMES, MONOTONE, debtor_features
-from scoring.scorecard import points_from_probability
+from scoring.scorecard import points_for_stability
 from scoring.target import align_labels, debtor_labels, latest_labelled_as_of
 
 SNAPSHOT_STEP_DAYS = 30
@@ -121,11 +121,33 @@ class Fitted:
     reference: dict[str, Any]
 
 
+def population_features(*, client_id: int, segment: str, as_of: dt.date
+                        ) -> dict[str, np.ndarray]:
+    """Every debtor of the segment as of a date, read as a batch run reads them (no labels):
+    the population a model meets on its training date, the reference of its stability."""
+    parts = [debtor_features(client_id=client_id, lo=lo, hi=hi, as_of=as_of, segment=segment)
+             for lo, hi in chunk_ranges(client_id=client_id, segment=segment)]
+    if not parts:
+        return {}
+    return {n: np.concatenate([part[n] for part in parts]) for n in FEATURE_NAMES}
+
+
 def models_fit(train: dict[str, np.ndarray], y_train: np.ndarray,
-               validate: dict[str, np.ndarray], y_validate: np.ndarray) -> list[Fitted]:
-    """Fit the scorecard and the booster on the training window, measure on validation."""
+               validate: dict[str, np.ndarray], y_validate: np.ndarray,
+               population: dict[str, np.ndarray] | None = None) -> list[Fitted]:
+    """Fit the scorecard and the booster on the training window, measure on validation.
+
+    Each model's stability reference is the score and feature distributions of `population`
+    (the debtors as of the training date, scored by the model) when given, else of the
+    training window. Why the population and not the training window: the window's snapshots
+    are months old by construction (outcomes must be known), so tenure, invoice counts and
+    the score itself differ from today's debtors however stable the portfolio is; against
+    them a model trained minutes earlier reads as shifted. Drift is change since training.
+    """
     columns = {n: train[n] for n in FEATURE_NAMES}
     validation_columns = {n: validate[n] for n in FEATURE_NAMES}
+    reference_columns = (population if population and len(population[FEATURE_NAMES[0]])
+                         else columns)
     fitted = []
     scorecard = None
     for kind in (KIND_SCORECARD, KIND_GBM):
@@ -142,10 +164,15 @@ def models_fit(train: dict[str, np.ndarray], y_train: np.ndarray,
         metrics.update({"n_train": len(y_train), "n_validate": len(y_validate),
                         "bad_rate_train": float(np.mean(y_train)),
                         "bad_rate_validate": float(np.mean(y_validate))})
+        p_reference = (p_train if reference_columns is columns
+                       else predict_model(model, reference_columns))
         reference = {
-            "score": reference_distribution(points_from_probability(p_train)),
-            "features": {n: reference_distribution(columns[n], categorical=n in CATEGORICAL)
+            "score": reference_distribution(points_for_stability(p_reference)),
+            "features": {n: reference_distribution(reference_columns[n],
+                                                   categorical=n in CATEGORICAL)
                          for n in FEATURE_NAMES},
+            "debtors": len(p_reference),
+            "basis": "population" if reference_columns is not columns else "training",
         }
         fitted.append(Fitted(kind, model, metrics, calibration_table(y_validate, p_validate),
                              reference))

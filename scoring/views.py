@@ -5,6 +5,8 @@ Training and scoring never run in a request: the buttons enqueue Celery tasks af
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
@@ -20,6 +22,13 @@ from portfolio.models import Client, Debtor
 from scoring import selectors
 from scoring.services import scoring_model_promote
 from scoring.tasks import scoring_run_task, scoring_train_task
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _client_for_user(request: HttpRequest) -> Client:
@@ -50,6 +59,9 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     return render(request, "scoring/model_detail.html", {
         "model": model, "stability": stability,
+        # Stored as ISO text in the JSON fields; dates here so that the page formats them.
+        "reference_date": _date_or_none((model.reference or {}).get("as_of")),
+        "stability_date": _date_or_none((model.stability or {}).get("as_of")),
         "stability_warning": any(row.warning for row in stability),
         "calibration": calibration,
     })

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from django.utils.translation import gettext as _
-
 from access.errors import DomainError
 from portfolio.imports.columns import COLUMNS
+from portfolio.messages import N_ as _
+from portfolio.messages import joined
 
 SNIFF_BYTES = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -84,7 +84,7 @@ def _header_check(raw_header: list[str], *, kind: str, where: str) -> dict[str, 
         raise _refuse(
             _("The %(where)s does not have the %(kind)s columns: %(problems)s. "
               "Expected (first line): %(expected)s.")
-            % {"where": where, "kind": kind, "problems": "; ".join(problems),
+            % {"where": where, "kind": kind, "problems": joined("; ", problems),
                "expected": expected},
             "bad_columns")
     return {name: index for index, name in enumerate(header)}

@@ -46,6 +46,7 @@ from portfolio.allocation import allocate_open_payments
 from portfolio.imports.readers import rows_open
 from portfolio.imports.validate import CHECKERS, ErrorLog, RowChecker
 from portfolio.imports.writers import Staging
+from portfolio.messages import N_, Message
 from portfolio.models import Client, ImportJob
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def _check_rows(job: ImportJob, errors: ErrorLog) -> tuple[int, dict[str, str]]:
         for name, lines in pending.items():
             spools[name].write("".join(lines).encode("utf-8"))
         if rows == 0:
-            raise DomainError(_("The file has column names but no rows."), code="empty_file",
+            raise DomainError(N_("The file has column names but no rows."), code="empty_file",
                               field="file")
         # Saved even when some rows were refused: the preview still counts the good ones.
         files = {}
@@ -236,7 +237,9 @@ def _checked_files_delete(job_id: int) -> None:
 def _rejected_by_file(job_id: int, error: DomainError) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=Status.REJECTED, message=error.message, error_count=1,
-        errors=[{"line": None, "column": error.field or "file", "message": error.message}],
+        errors=[{"line": None, "column": error.field or "file", "message": str(error.message),
+                 # Checked by a worker: kept translatable, shown in the reader's language.
+                 **(error.message.as_stored() if isinstance(error.message, Message) else {})}],
         finished_at=timezone.now())
 
 

@@ -22,6 +22,8 @@ from access.errors import DomainError
 from portfolio.contact_data import phone_normalise, timezone_from_address
 from portfolio.imports import writers
 from portfolio.imports.columns import COLUMNS
+from portfolio.messages import N_ as _
+from portfolio.messages import Message
 from portfolio.models import Client, Debtor, Payment
 from portfolio.services import DebtorData, debtor_data_clean, money_parse
 
@@ -43,7 +45,10 @@ class ErrorLog:
     def add(self, line: int | None, column: str, message: str) -> None:
         self.count += 1
         if len(self.items) < ERRORS_KEPT:
-            self.items.append({"line": line, "column": column, "message": message})
+            item = {"line": line, "column": column, "message": str(message)}
+            if isinstance(message, Message):  # kept translatable: the page shows it
+                item.update(message.as_stored())
+            self.items.append(item)
 
     def sorted_items(self) -> list[dict[str, Any]]:
         return sorted(self.items, key=lambda item: (item["line"] or 0))
@@ -72,14 +77,16 @@ def _date(value: str, column: str) -> str:
     if _real_iso_date(value):
         return value
     if not value:
-        raise RowProblem(column, f"{column} is empty; write the date as YYYY-MM-DD.")
+        raise RowProblem(column, _("%(column)s is empty; write the date as YYYY-MM-DD.")
+                         % {"column": column})
     if not _ISO_DATE.fullmatch(value):
-        raise RowProblem(column, f"{column} {value!r} is not in the format YYYY-MM-DD "
-                                 "(e.g. 2026-01-31).")
+        raise RowProblem(column, _("%(column)s %(value)s is not in the format YYYY-MM-DD "
+                                   "(e.g. 2026-01-31).") % {"column": column, "value": repr(value)})
     try:
         dt.date.fromisoformat(value)
     except ValueError:
-        raise RowProblem(column, f"{column} {value!r} is not a real date.") from None
+        raise RowProblem(column, _("%(column)s %(value)s is not a real date.")
+                         % {"column": column, "value": repr(value)}) from None
     return value
 
 
@@ -89,10 +96,11 @@ def _money(value: str, column: str, *, allow_zero: bool) -> Decimal | str:
     if _PLAIN_MONEY.fullmatch(value) and (allow_zero or value.strip("0.")):
         return value
     if not value:
-        raise RowProblem(column, f"{column} is empty.")
+        raise RowProblem(column, _("%(column)s is empty.") % {"column": column})
     if "," in value:
-        raise RowProblem(column, f"{column} {value!r}: write decimals with a point and no "
-                                 "thousands separator (e.g. 1234.56).")
+        raise RowProblem(column, _("%(column)s %(value)s: write decimals with a point and no "
+                                   "thousands separator (e.g. 1234.56).")
+                         % {"column": column, "value": repr(value)})
     try:
         return money_parse(value, field_name=column, allow_zero=allow_zero)
     except DomainError as error:
@@ -101,10 +109,11 @@ def _money(value: str, column: str, *, allow_zero: bool) -> Decimal | str:
 
 def _text(value: str, column: str, *, max_length: int, required: bool = False) -> str:
     if required and not value:
-        raise RowProblem(column, f"{column} is empty.")
+        raise RowProblem(column, _("%(column)s is empty.") % {"column": column})
     if len(value) > max_length:
-        raise RowProblem(column, f"{column} is {len(value)} characters long; at most "
-                                 f"{max_length}.")
+        raise RowProblem(column, _("%(column)s is %(length)s characters long; at most "
+                                   "%(max_length)s.")
+                         % {"column": column, "length": len(value), "max_length": max_length})
     return value
 
 
@@ -131,8 +140,9 @@ class RowChecker:
 
     def _values(self, line: int, values: list[str]) -> list[str] | None:
         if len(values) > self.width and any(values[self.width:]):
-            self.errors.add(line, "", f"line {line} has {len(values)} values but the header "
-                                      f"has {self.width} columns.")
+            self.errors.add(line, "", _("line %(line)s has %(values)s values but the header "
+                                        "has %(columns)s columns.")
+                            % {"line": line, "values": len(values), "columns": self.width})
             return None
         if len(values) <= self.width:
             values = values + [""] * (self.width + 1 - len(values))
@@ -141,8 +151,9 @@ class RowChecker:
     def _once(self, key: str, line: int, column: str) -> None:
         first = self.seen.get(key)
         if first is not None:
-            raise RowProblem(column, f"{column} {key!r} appears more than once in the file "
-                                     f"(first on line {first}).")
+            raise RowProblem(column, _("%(column)s %(key)s appears more than once in the file "
+                                       "(first on line %(first)s).")
+                             % {"column": column, "key": repr(key), "first": first})
         self.seen[key] = line
 
     def check(self, line: int, values: list[str]) -> list[tuple[str, str]]:
@@ -182,12 +193,14 @@ class _NeedsDebtors(RowChecker):
 
     def _debtor(self, code: str) -> int:
         if not code:
-            raise RowProblem("customer_code", "customer_code is empty.")
+            raise RowProblem("customer_code", _("%(column)s is empty.")
+                             % {"column": "customer_code"})
         debtor_id = self.debtors.get(code)
         if debtor_id is None:
-            raise RowProblem("customer_code", f"customer_code {code!r} is not a debtor of "
-                                              f"{self.client.name}; import it with a debtors "
-                                              "file first.")
+            raise RowProblem("customer_code", _("customer_code %(code)s is not a debtor of "
+                                                "%(client)s; import it with a debtors file "
+                                                "first.")
+                             % {"code": repr(code), "client": self.client.name})
         return debtor_id
 
 
@@ -229,7 +242,8 @@ class InvoiceChecker(_NeedsDebtors):
         issue = _date(v[i["issue_date"]], "issue_date")
         due = _date(v[i["due_date"]], "due_date")
         if due < issue:  # ISO dates compare as text
-            raise RowProblem("due_date", f"due_date {due} is before issue_date {issue}.")
+            raise RowProblem("due_date", _("due_date %(due)s is before issue_date %(issue)s.")
+                             % {"due": due, "issue": issue})
         amount = _money(v[i["amount"]], "amount", allow_zero=True)
         self._once(number, line, "invoice_number")
         return [(_INVOICES, (line, number, debtor_id, issue, due, amount))]
@@ -260,8 +274,9 @@ class PaymentChecker(_NeedsDebtors):
         amount = _money(v[i["amount"]], "amount", allow_zero=False)
         method = v[i["method"]].lower() or Payment.Method.BANK_TRANSFER
         if method not in Payment.Method.values:
-            raise RowProblem("method", f"method {method!r} must be one of "
-                                       f"{', '.join(Payment.Method.values)}.")
+            raise RowProblem("method", _("method %(method)s must be one of %(choices)s.")
+                             % {"method": repr(method),
+                                "choices": ", ".join(Payment.Method.values)})
         invoice_reference = _text(v[i["invoice_number"]], "invoice_number", max_length=64)
         self._once(reference, line, "reference")
         return [(_PAYMENTS, (line, reference, debtor_id, value_date, amount, method,
@@ -300,8 +315,9 @@ class DebtorChecker(RowChecker):
         founded_year = None
         if founded:
             if not founded.isdigit() or not 1000 <= int(founded) <= timezone.now().year:
-                raise RowProblem("founded_year", f"founded_year {founded!r} is not a year "
-                                                 "(four digits, not in the future).")
+                raise RowProblem("founded_year", _("founded_year %(value)s is not a year "
+                                                   "(four digits, not in the future).")
+                                 % {"value": repr(founded)})
             founded_year = int(founded)
         other = v[i["other_exposure"]]
         other_exposure = _money(other, "other_exposure", allow_zero=True) if other \
@@ -320,7 +336,8 @@ class DebtorChecker(RowChecker):
             column = _DEBTOR_FIELD_COLUMNS.get(error.field or "", error.field or "")
             if column == "phone" and v[i["mobile"]] and v[i["mobile"]] in error.message:
                 column = "mobile"
-            raise RowProblem(column, f"{column}: {error.message}") from None
+            raise RowProblem(column, _("%(column)s: %(problem)s")
+                             % {"column": column, "problem": error.message}) from None
         self._once(clean.external_ref, line, "customer_code")
         debtor_row = (line, clean.external_ref, clean.kind, clean.name, clean.tax_code,
                       clean.vat_number, clean.sector, clean.founded_year, clean.address_line,

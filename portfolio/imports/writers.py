@@ -19,6 +19,8 @@ from typing import IO, Any
 
 from django.db import ProgrammingError, connection, transaction
 
+from portfolio.messages import N_ as _
+
 Row = Sequence[object]
 
 
@@ -215,13 +217,15 @@ def invoices_refused(cursor: Any, *, table: str,
     for line, number, amount, settled, moved, code in cursor.fetchall():
         if _money(amount) < _money(settled):
             yield (line, "amount",
-                   f"amount {_money(amount)} is below the {_money(settled)} already paid or "
-                   f"credited on invoice {number}; the amount of an invoice can go down only "
-                   "to what is still open.")
+                   _("amount %(amount)s is below the %(settled)s already paid or credited on "
+                     "invoice %(number)s; the amount of an invoice can go down only to what "
+                     "is still open.")
+                   % {"amount": _money(amount), "settled": _money(settled), "number": number})
         if moved:
             yield (line, "customer_code",
-                   f"customer_code: invoice {number} has payments or credits of customer "
-                   f"{code} and cannot move to another debtor.")
+                   _("customer_code: invoice %(number)s has payments or credits of customer "
+                     "%(code)s and cannot move to another debtor.")
+                   % {"number": number, "code": code})
 
 
 def invoices_write(cursor: Any, *, table: str, client_id: int, currency: str,
@@ -299,8 +303,9 @@ def payments_refused(cursor: Any, *, table: str,
     """, [client_id])  # noqa: S608 - constants only; values are parameters
     for line, reference, amount, code in cursor.fetchall():
         yield (line, "reference",
-               f"reference {reference} is already recorded for customer {code} with amount "
-               f"{_money(amount)}; an import never changes a recorded payment.")
+               _("reference %(reference)s is already recorded for customer %(code)s with "
+                 "amount %(amount)s; an import never changes a recorded payment.")
+               % {"reference": reference, "code": code, "amount": _money(amount)})
 
 
 def payments_write(cursor: Any, *, table: str, client_id: int, currency: str,

@@ -26,13 +26,23 @@ class ScoringModelFactory(factory.django.DjangoModelFactory):
     artifact_sha256 = "0" * 64
 
 
+class ChampionModelFactory(ScoringModelFactory):
+    """The client's champion for all debtors, one per client (pages show champions' scores)."""
+
+    class Meta:
+        model = ScoringModel
+        django_get_or_create = ("client", "segment", "status")
+
+    status = ScoringModel.Status.CHAMPION
+
+
 class DebtorScoreFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DebtorScore
 
     debtor = factory.SubFactory(DebtorFactory)
     client = factory.SelfAttribute("debtor.client")
-    model = factory.SubFactory(ScoringModelFactory, client=factory.SelfAttribute("..client"))
+    model = factory.SubFactory(ChampionModelFactory, client=factory.SelfAttribute("..client"))
     as_of = dt.date(2026, 1, 1)
     probability = Decimal("0.05000")
     points = 600

@@ -65,6 +65,9 @@ def test_it_scores_in_chunks_that_write_nothing_twice(trained, django_assert_max
     assert scoring_chunk_score(model=proposed, lo=lo, hi=hi, as_of=TRAINED_ON) == 0
     assert DebtorScore.objects.filter(model=proposed).count() == 150
 
+    # A challenger's scores (even the proposed one's) reach no page until it is promoted.
+    assert debtor_score_latest(debtor=debtors[0]) is None
+    ScoringModel.objects.filter(pk=proposed.pk).update(status=ScoringModel.Status.CHAMPION)
     score = debtor_score_latest(debtor=debtors[0])
     assert score.model == proposed and score.as_of == TRAINED_ON
     assert score.band in "ABCDE" and 0 <= score.probability <= 1
@@ -163,3 +166,18 @@ def test_chunk_ranges_cover_each_debtor_of_the_client_and_segment_once(segment):
     assert all(a[1] < b[0] for a, b in itertools.pairwise(ranges))
     assert ranges[-1][1] == wanted[-1]
     assert list(chunk_ranges(client_id=ClientFactory().pk)) == []
+
+
+def test_a_model_run_on_its_training_day_finds_the_population_it_was_trained_on(trained):
+    client, _debtors, models = trained
+    for model in models:
+        for lo, hi in chunk_ranges(client_id=client.pk, segment=model.segment):
+            scoring_chunk_score(model=model, lo=lo, hi=hi, as_of=TRAINED_ON)
+        model.refresh_from_db()
+
+        # The reference is the debtors as of the training date, scored by the model, in the
+        # bins a run uses: nothing has moved since, so nothing reads as shifted.
+        assert model.reference["as_of"] == TRAINED_ON.isoformat()
+        assert model.reference["debtors"] == 150
+        assert model.stability["score"] < 0.01
+        assert max(model.stability["features"].values()) < 0.01

@@ -5,8 +5,11 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from access.roles import Role
 from portfolio.demo import demo_portfolio_create
 from scoring.models import DebtorScore, ScoringModel
+from scoring.selectors import debtor_score_latest
+from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +28,21 @@ def test_the_demo_client_gets_models_and_scores_once(tmp_path) -> None:
     assert models == 2  # the scorecard and its challenger
     assert scores > 0
     assert ScoringModel.objects.filter(client=client).count() == models
+
+
+@override_settings(EMBEDDED=True)
+def test_the_demo_starts_with_a_champion_whose_population_has_not_moved(tmp_path) -> None:
+    (client,) = demo_portfolio_create(seed=5, today=timezone.localdate(), invoices=2_000,
+                                      clients=["utility"])
+    manager = user_with_role(Role.CREDIT_MANAGER, clients=(client,), username="demo_manager")
+    with override_settings(SCORING_ARTIFACT_DIR=tmp_path):
+        call_command("scoring_demo")
+
+    champion = ScoringModel.objects.get(client=client, status=ScoringModel.Status.CHAMPION)
+    assert champion.proposed and champion.promoted_by == manager
+    assert champion.stability["score"] < 0.1  # trained minutes ago: nothing has shifted
+    debtor = client.debtors.order_by("id").first()
+    assert debtor_score_latest(debtor=debtor).model == champion
 
 
 @override_settings(EMBEDDED=False)

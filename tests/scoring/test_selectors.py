@@ -22,14 +22,19 @@ def test_it_prefers_the_champion_of_the_debtors_segment_over_a_newer_challenger_
     assert debtor_score_latest(debtor=debtor) == wanted
 
 
-def test_it_falls_back_to_the_latest_score_of_any_model():
+def test_it_never_shows_a_challengers_score_nor_another_segments():
     debtor = DebtorFactory()
     other_segment_champion = ScoringModelFactory(client=debtor.client, segment="consumer",
                                                  status="champion")
-    challenger = ScoringModelFactory(client=debtor.client)
+    challenger = ScoringModelFactory(client=debtor.client, proposed=True)
     DebtorScoreFactory(debtor=debtor, model=other_segment_champion, as_of=dt.date(2026, 1, 1))
-    wanted = DebtorScoreFactory(debtor=debtor, model=challenger, as_of=dt.date(2026, 2, 1))
+    DebtorScoreFactory(debtor=debtor, model=challenger, as_of=dt.date(2026, 2, 1))
 
+    assert debtor_score_latest(debtor=debtor) is None
+
+    all_debtors_champion = ScoringModelFactory(client=debtor.client, status="champion")
+    wanted = DebtorScoreFactory(debtor=debtor, model=all_debtors_champion,
+                                as_of=dt.date(2026, 1, 15))
     assert debtor_score_latest(debtor=debtor) == wanted
     assert debtor_score_latest(debtor=DebtorFactory()) is None
 
@@ -37,7 +42,7 @@ def test_it_falls_back_to_the_latest_score_of_any_model():
 def test_it_reads_the_latest_scores_of_many_debtors_in_one_query(django_assert_num_queries):
     first = DebtorFactory()
     debtors = [first, *DebtorFactory.create_batch(2, client=first.client)]
-    model = ScoringModelFactory(client=first.client)
+    model = ScoringModelFactory(client=first.client, status="champion")
     expected = {}
     for debtor in debtors[:2]:
         DebtorScoreFactory(debtor=debtor, model=model, as_of=dt.date(2026, 1, 1))

@@ -65,6 +65,7 @@ def test_the_run_button_queues_a_run_for_a_credit_manager_only(client, personas,
 
 
 def test_the_score_panel_shows_the_band_and_the_reasons(client, personas, model_a):
+    ScoringModel.objects.filter(pk=model_a.pk).update(status=ScoringModel.Status.CHAMPION)
     debtor = DebtorFactory(client=personas.client_a)
     DebtorScoreFactory(debtor=debtor, model=model_a, band="D", points=512, reasons=[
         {"code": "late_share_12m", "impact": -41, "text": "stored text",
@@ -85,3 +86,44 @@ def test_the_admin_lists_models_and_scores_read_only(client, personas, model_a):
     assert client.get("/admin/scoring/scoringmodel/").status_code == 200
     assert client.get("/admin/scoring/debtorscore/").status_code == 200
     assert client.get("/admin/scoring/scoringmodel/add/").status_code == 403
+
+
+def test_the_debtor_page_shows_the_champions_score_never_a_challengers(client, personas,
+                                                                        model_a):
+    debtor = DebtorFactory(client=personas.client_a)
+    DebtorScoreFactory(debtor=debtor, model=model_a, band="E", points=401)  # challenger
+    client.force_login(personas.agent)
+
+    page = client.get(f"/portfolio/debtors/{debtor.pk}/").content.decode()
+    assert "band-E" not in page and "401" not in page
+
+    champion = ScoringModelFactory(client=personas.client_a, status="champion")
+    DebtorScoreFactory(debtor=debtor, model=champion, band="A", points=702,
+                       probability="0.00360")
+    page = client.get(f"/portfolio/debtors/{debtor.pk}/").content.decode()
+    assert "band-A" in page and "702" in page and "band-E" not in page
+
+
+def test_a_small_probability_reads_as_such_in_either_language(client, personas):
+    debtor = DebtorFactory(client=personas.client_a)
+    DebtorScoreFactory(debtor=debtor, probability="0.00360")
+    client.force_login(personas.agent)
+
+    english = client.get(f"/scoring/debtors/{debtor.pk}/").content.decode()
+    italian = client.get(f"/it/scoring/debtors/{debtor.pk}/").content.decode()
+
+    assert '<span data-testid="score-probability">0.36%</span>' in english
+    assert '<span data-testid="score-probability">0,36%</span>' in italian
+    assert ">0%<" not in english
+
+
+def test_the_model_page_says_what_its_stability_is_compared_with(client, personas, model_a):
+    ScoringModel.objects.filter(pk=model_a.pk).update(
+        reference={"as_of": "2026-06-30", "debtors": 1500, "score": {}, "features": {}})
+    client.force_login(personas.credit_manager)
+
+    page = client.get(f"/scoring/models/{model_a.pk}/").content.decode()
+
+    assert "the 1,500 debtors of this segment as of the training date, 30 Jun 2026" in page
+    assert "Below 0.10 stable" in page
+    assert "shifting" in page  # 0.31 shifted, 0.05 score stable; the legend names all three

@@ -1,14 +1,20 @@
-"""Give the demo portfolio scores on first start: train and run for every client without a
-model. The embedded demo only; real clients train when a credit manager asks."""
+"""Give the demo portfolio scores on first start: train, promote and run for every client
+without a model. The embedded demo only; real clients train when a credit manager asks.
+
+Pages show only a champion's scores, so the demo's credit manager promotes the proposed model
+(as a credit manager would after reading its validation), recorded as theirs."""
 
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from access.roles import Role
 from portfolio.models import Client
 from scoring.models import ScoringModel
+from scoring.services import scoring_model_promote
 
 
 class Command(BaseCommand):
@@ -27,7 +33,19 @@ class Command(BaseCommand):
             self.stdout.write(f"Scoring the demo client {client.name} …")
             try:
                 call_command("scoring_train", client=client.pk, stdout=self.stdout)
+                self._promote_proposed(client)
                 call_command("scoring_run", client=client.pk, stdout=self.stdout)
             except CommandError as error:
                 # Too little history to learn from is not a reason to stop the demo.
                 self.stdout.write(self.style.WARNING(f"  not scored: {error}"))
+
+    def _promote_proposed(self, client: Client) -> None:
+        manager = (get_user_model().objects
+                   .filter(groups__name=Role.CREDIT_MANAGER, memberships__client=client)
+                   .order_by("id").first())
+        if manager is None:
+            self.stdout.write(self.style.WARNING("  no credit manager to promote a champion"))
+            return
+        for model in ScoringModel.objects.filter(client=client, proposed=True):
+            scoring_model_promote(model=model, user=manager)
+            self.stdout.write(f"  {model} promoted to champion by {manager.get_username()}")
