@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from access.scoping import AnyUser, object_get_for_user, scope_to_user
-from caring.models import CaringAssignment, CaringPolicy, CaringTask, CourtesyCall
+from caring.models import CaringAssignment, CaringPolicy, CaringTask, CourtesyCall, PlanRun
 from portfolio.models import Invoice, PaymentAllocation
 
 
@@ -36,6 +36,14 @@ def policy_list(*, user: AnyUser) -> QuerySet[CaringPolicy]:
 
 def policy_get_for_user(*, user: AnyUser, pk: object) -> CaringPolicy:
     return object_get_for_user(CaringPolicy.objects.select_related("client"), user, pk=pk)
+
+
+def plan_runs_latest(*, user: AnyUser) -> QuerySet[PlanRun]:
+    """Each of the user's clients' latest planning run (through caring_planrun_latest)."""
+    latest = PlanRun.objects.filter(client_id=OuterRef("client_id")).order_by(
+        "-created_at", "-id").values("pk")[:1]
+    return scope_to_user(PlanRun.objects.select_related("client", "requested_by"), user).filter(
+        pk=Subquery(latest)).order_by("client__name")
 
 
 def call_list(*, user: AnyUser) -> QuerySet[CourtesyCall]:

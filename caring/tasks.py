@@ -9,7 +9,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from caring import planning
+from caring import planning, services
 
 
 @shared_task(name="caring.plan_task", acks_late=True, reject_on_worker_lost=True,
@@ -25,3 +25,10 @@ def plan_task(run_date: str | None = None, client_id: int | None = None) -> dict
              time_limit=300, soft_time_limit=270)
 def sweep_task() -> int:
     return planning.calls_cancel_settled()
+
+
+@shared_task(name="caring.plan_run_task", acks_late=True, reject_on_worker_lost=True,
+             ignore_result=True, time_limit=1800, soft_time_limit=1700)
+def plan_run_task(run_id: int) -> None:
+    """A credit manager's "Plan now": the run records its own progress and result."""
+    services.plan_run_execute(run_id=run_id)

@@ -5,6 +5,8 @@ from caring import views
 app_name = "caring"
 urlpatterns = [
     path("", views.plan, name="plan"),
+    path("plan-now/", views.plan_now, name="plan_now"),
+    path("plan-progress/", views.plan_progress, name="plan_progress"),
     path("policies/new/", views.policy_create, name="policy_create"),
     path("policies/<int:pk>/", views.policy_edit, name="policy_edit"),
     path("queue/", views.queue, name="queue"),

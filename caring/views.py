@@ -21,6 +21,12 @@ from caring.models import CaringPolicy, CaringTask
 from portfolio import selectors as portfolio_selectors
 
 
+def _runs_context(request: HttpRequest) -> dict[str, object]:
+    runs = list(selectors.plan_runs_latest(user=request.user))
+    return {"runs": runs, "runs_open": any(run.is_open for run in runs),
+            "can_edit": request.user.has_perm("caring.change_caringpolicy")}
+
+
 @login_required
 @permission_required("caring.view_caringpolicy", raise_exception=True)
 def plan(request: HttpRequest) -> HttpResponse:
@@ -29,8 +35,31 @@ def plan(request: HttpRequest) -> HttpResponse:
         "days": selectors.plan_summary(user=request.user),
         "next_calls": selectors.call_list(user=request.user).filter(
             status__in=["planned", "in_progress"], scheduled_at__gte=timezone.now())[:50],
-        "can_edit": request.user.has_perm("caring.change_caringpolicy"),
+        **_runs_context(request),
     })
+
+
+@login_required
+@require_POST
+@permission_required("caring.change_caringpolicy", raise_exception=True)
+def plan_now(request: HttpRequest) -> HttpResponse:
+    """Run the planner now for the user's clients that have an active policy, on a worker."""
+    clients = {policy.client for policy in selectors.policy_list(user=request.user)
+               if policy.active}
+    if clients:
+        services.plan_runs_request(clients=clients, user=request.user)
+    else:
+        messages.error(request, _("No active caring policy: there is nothing to plan."))
+    if request.htmx:
+        return render(request, "caring/plan.html#runs", _runs_context(request))
+    return redirect("caring:plan")
+
+
+@login_required
+@permission_required("caring.view_caringpolicy", raise_exception=True)
+def plan_progress(request: HttpRequest) -> HttpResponse:
+    """The planning runs' progress, polled by the plan page while a run is open."""
+    return render(request, "caring/plan.html#runs", _runs_context(request))
 
 
 def _policy_form_save(request: HttpRequest, form: PolicyForm,
