@@ -73,6 +73,16 @@ def queue_for_agent(*, user: AnyUser, now: dt.datetime | None = None) -> QuerySe
     )
 
 
+def next_call_at(*, user: AnyUser, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the agent's next courtesy call falls due, for an empty queue to say when work comes
+    (the contact rules often move calls to the debtor's calling hours)."""
+    now = now or timezone.now()
+    return (scope_to_user(CourtesyCall.objects.all(), user)
+            .filter(status=CourtesyCall.Status.PLANNED, scheduled_at__gt=now)
+            .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
+            .order_by("scheduled_at").values_list("scheduled_at", flat=True).first())
+
+
 def task_list(*, user: AnyUser, status: str = CaringTask.Status.OPEN) -> QuerySet[CaringTask]:
     """Follow-up tasks of the user's clients: open ones oldest first (through the partial index
     caring_task_open), done ones most recently closed first."""

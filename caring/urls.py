@@ -10,6 +10,7 @@ urlpatterns = [
     path("policies/new/", views.policy_create, name="policy_create"),
     path("policies/<int:pk>/", views.policy_edit, name="policy_edit"),
     path("queue/", views.queue, name="queue"),
+    path("queue/next/", views.next_call, name="next_call"),
     path("calls/<int:pk>/", views.workspace, name="workspace"),
     path("calls/<int:pk>/claim/", views.claim, name="claim"),
     path("calls/<int:pk>/outcome/", views.outcome, name="outcome"),

@@ -118,7 +118,8 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("caring.view_courtesycall", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     calls = list(selectors.queue_for_agent(user=request.user)[:100])
-    return render(request, "caring/queue.html", {"calls": calls})
+    next_at = None if calls else selectors.next_call_at(user=request.user)
+    return render(request, "caring/queue.html", {"calls": calls, "next_at": next_at})
 
 
 @login_required
@@ -132,6 +133,27 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("caring:queue")
     return redirect("caring:workspace", pk=call.pk)
+
+
+@login_required
+@require_POST
+@permission_required("caring.change_courtesycall", raise_exception=True)
+def next_call(request: HttpRequest) -> HttpResponse:
+    """Open the agent's next call due now, straight into its workspace; back to the queue,
+    saying so, when none is left."""
+    for call in selectors.queue_for_agent(user=request.user)[:NEXT_CALL_TRIES]:
+        try:
+            services.call_claim(call=call, user=request.user)
+        except DomainError:
+            continue  # another agent took it a moment ago: try the one after
+        return redirect("caring:workspace", pk=call.pk)
+    messages.info(request, _("No other courtesy call is due now."))
+    return redirect("caring:queue")
+
+
+# Calls the "next call" button tries to claim before giving up (each one lost to another agent
+# is one more conditional UPDATE).
+NEXT_CALL_TRIES = 10
 
 
 @login_required
