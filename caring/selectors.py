@@ -160,6 +160,11 @@ class Interval:
     low: float | None
     high: float | None
 
+    def percent(self) -> Interval:
+        """The same interval in percentage points (a rate of 0.578 reads 57.8%)."""
+        return Interval(*(None if bound is None else bound * 100
+                          for bound in (self.value, self.low, self.high)))
+
 
 @dataclass(frozen=True)
 class GroupStats:

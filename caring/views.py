@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -244,4 +245,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         assignments=selectors.assignments_for_user(user=request.user, policy=policy),
         as_of=as_of)
     return render(request, "caring/compare.html", {
-        "groups": groups, "policies": policies, "policy": policy, "as_of": as_of})
+        "groups": groups, "policies": policies, "policy": policy, "as_of": as_of,
+        # The embedded mode runs on the generated demo portfolio, whose caring history (and
+        # so the difference this page shows) is an assumption of the generator.
+        "demo": settings.EMBEDDED})

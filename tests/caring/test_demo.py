@@ -79,3 +79,19 @@ def test_the_compare_page_shows_n_for_both_groups_to_the_demo_manager(demo) -> N
     outsider = user_with_role(Role.CREDIT_MANAGER, clients=())
     browser.force_login(outsider)
     assert "n/a" in browser.get("/caring/compare/", {"as_of": TODAY.isoformat()}).content.decode()
+
+
+def test_the_compare_page_says_the_demo_history_is_demo_data(demo, settings) -> None:
+    demo_users_create(clients=demo)
+    browser = BrowserClient()
+    browser.force_login(get_user_model().objects.get(username="manager"))
+
+    settings.EMBEDDED = True
+    page = browser.get("/caring/compare/", {"as_of": TODAY.isoformat()}).content.decode()
+    assert 'data-testid="demo-data"' in page
+    # Rates and their intervals read as percentages.
+    assert "%)" in page
+
+    settings.EMBEDDED = False
+    page = browser.get("/caring/compare/", {"as_of": TODAY.isoformat()}).content.decode()
+    assert 'data-testid="demo-data"' not in page
