@@ -267,11 +267,17 @@ def plan_runs_request(*, clients: Iterable[Client], user: AbstractBaseUser | Non
     return runs
 
 
-def plan_run_execute(*, run_id: int) -> PlanRun | None:
+def plan_run_execute(*, run_id: int, resume: bool = False) -> PlanRun | None:
     """Run the planner for a queued run, recording its progress where the plan page reads it.
-    Returns None when another worker has the run or it is over (a redelivered task)."""
+    Returns None when another worker has the run or it is over.
+
+    `resume`: the broker redelivered the task because its worker died mid-run; the run is
+    still marked running, and is taken over (the planner does only what is left)."""
     now = timezone.now()
-    claimed = PlanRun.objects.filter(pk=run_id, status=PlanRun.Status.QUEUED).update(
+    claimable = Q(status=PlanRun.Status.QUEUED)
+    if resume:
+        claimable |= Q(status=PlanRun.Status.RUNNING)
+    claimed = PlanRun.objects.filter(claimable, pk=run_id).update(
         status=PlanRun.Status.RUNNING, started_at=now)
     if not claimed:
         return None

@@ -135,3 +135,16 @@ def test_the_start_up_command_fills_the_agents_queue_before_the_first_login(pers
     assert CourtesyCall.objects.filter(client=personas.client_a).count() == 2
     assert list(PlanRun.objects.values_list("status", flat=True)) == ["done", "done"]
     assert "2 courtesy calls planned" in output.getvalue()
+
+
+def test_a_run_left_running_by_a_dead_worker_is_taken_over_only_on_redelivery(personas) -> None:
+    CaringPolicyFactory(client=personas.client_a)
+    _falling_due(personas.client_a, 1)
+    (run,) = services.plan_runs_request(clients=[personas.client_a], user=None, enqueue=False)
+    PlanRun.objects.filter(pk=run.pk).update(status=PlanRun.Status.RUNNING)
+
+    assert services.plan_run_execute(run_id=run.pk) is None  # a duplicate: left alone
+    done = services.plan_run_execute(run_id=run.pk, resume=True)
+
+    assert done is not None and done.status == PlanRun.Status.DONE
+    assert done.calls == 1
