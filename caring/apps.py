@@ -7,8 +7,12 @@ class CaringConfig(AppConfig):
     verbose_name = _("Caring")
 
     def ready(self) -> None:
+        from caring.demo import demo_history_write
         from caring.features import CALLS_BLOCK
+        from portfolio.demo.loader import demo_history_writer_register
         from scoring.features import feature_block_register
 
         # Unreachable calls and broken promises become risk features (scoring/features.py).
         feature_block_register(CALLS_BLOCK)
+        # The demo portfolio comes with caring policies and months of caring history.
+        demo_history_writer_register(demo_history_write)

@@ -284,3 +284,56 @@ class CaringTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.invoice_id}"
+
+
+class PlanRun(models.Model):
+    """One run of the planner for one client, asked for by a credit manager ("Plan now"), by
+    the start-up command or by the hourly schedule: where the plan page reads its progress.
+
+    At most one run per client is queued or running (`caring_planrun_open_once`), so a second
+    click while the first is waiting returns the same run instead of queueing another.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Planning")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    OPEN_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    run_date = models.DateField(_("planning day"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    policies_total = models.PositiveIntegerField(default=0)
+    policies_done = models.PositiveIntegerField(default=0)
+    assigned = models.PositiveIntegerField(_("invoices assigned"), default=0)
+    calls = models.PositiveIntegerField(_("calls planned"), default=0)
+    scheduled = models.PositiveIntegerField(_("calls scheduled"), default=0)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("planning run")
+        constraints = [
+            models.UniqueConstraint(fields=["client"], condition=Q(status__in=["queued",
+                                                                               "running"]),
+                                    name="caring_planrun_open_once"),
+        ]
+        indexes = [
+            # The plan page: each client's latest run.
+            models.Index(fields=["client", "-created_at"], name="caring_planrun_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.run_date} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES

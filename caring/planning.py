@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -491,17 +491,24 @@ def calls_schedule(*, policy: CaringPolicy, run_date: dt.date, now: dt.datetime)
 
 
 def plan_run(*, run_date: dt.date, now: dt.datetime | None = None,
-             client_id: int | None = None) -> PlanResult:
-    """Plan every active policy for run_date. Idempotent; safe to kill and run again."""
+             client_id: int | None = None,
+             progress: Callable[[PlanResult, int], None] | None = None) -> PlanResult:
+    """Plan every active policy for run_date. Idempotent; safe to kill and run again.
+
+    `progress`, when given, is told the result so far and the number of policies after each
+    policy (the plan page's progress bar reads what it records)."""
     now = now or timezone.now()
     result = PlanResult()
     policies = CaringPolicy.objects.filter(active=True).select_related("client").order_by("id")
     if client_id is not None:
         policies = policies.filter(client_id=client_id)
+    policies = list(policies)
     for policy in policies:
         result.policies.append(policy.pk)
         for lo, hi in _chunk_bounds(policy, run_date):
             policy_plan_chunk(policy=policy, run_date=run_date, lo=lo, hi=hi, result=result)
         result.scheduled += calls_schedule(policy=policy, run_date=run_date, now=now)
+        if progress is not None:
+            progress(result, len(policies))
     logger.info("caring plan %s: %s", run_date, result)
     return result

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from access.scoping import AnyUser, object_get_for_user, scope_to_user
-from caring.models import CaringAssignment, CaringPolicy, CaringTask, CourtesyCall
+from caring.models import CaringAssignment, CaringPolicy, CaringTask, CourtesyCall, PlanRun
 from portfolio.models import Invoice, PaymentAllocation
 
 
@@ -36,6 +36,14 @@ def policy_list(*, user: AnyUser) -> QuerySet[CaringPolicy]:
 
 def policy_get_for_user(*, user: AnyUser, pk: object) -> CaringPolicy:
     return object_get_for_user(CaringPolicy.objects.select_related("client"), user, pk=pk)
+
+
+def plan_runs_latest(*, user: AnyUser) -> QuerySet[PlanRun]:
+    """Each of the user's clients' latest planning run (through caring_planrun_latest)."""
+    latest = PlanRun.objects.filter(client_id=OuterRef("client_id")).order_by(
+        "-created_at", "-id").values("pk")[:1]
+    return scope_to_user(PlanRun.objects.select_related("client", "requested_by"), user).filter(
+        pk=Subquery(latest)).order_by("client__name")
 
 
 def call_list(*, user: AnyUser) -> QuerySet[CourtesyCall]:
@@ -63,6 +71,16 @@ def queue_for_agent(*, user: AnyUser, now: dt.datetime | None = None) -> QuerySe
                 | Q(status=CourtesyCall.Status.IN_PROGRESS, claimed_by=user))
         .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
     )
+
+
+def next_call_at(*, user: AnyUser, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the agent's next courtesy call falls due, for an empty queue to say when work comes
+    (the contact rules often move calls to the debtor's calling hours)."""
+    now = now or timezone.now()
+    return (scope_to_user(CourtesyCall.objects.all(), user)
+            .filter(status=CourtesyCall.Status.PLANNED, scheduled_at__gt=now)
+            .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
+            .order_by("scheduled_at").values_list("scheduled_at", flat=True).first())
 
 
 def task_list(*, user: AnyUser, status: str = CaringTask.Status.OPEN) -> QuerySet[CaringTask]:
@@ -141,6 +159,11 @@ class Interval:
     value: float | None
     low: float | None
     high: float | None
+
+    def percent(self) -> Interval:
+        """The same interval in percentage points (a rate of 0.578 reads 57.8%)."""
+        return Interval(*(None if bound is None else bound * 100
+                          for bound in (self.value, self.low, self.high)))
 
 
 @dataclass(frozen=True)

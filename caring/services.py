@@ -4,8 +4,11 @@ closing the follow-up tasks it opened."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -13,10 +16,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from access.errors import DomainError
-from caring import contact
-from caring.models import BANDS, CaringPolicy, CaringTask, CourtesyCall
+from caring import contact, planning
+from caring.models import BANDS, CaringPolicy, CaringTask, CourtesyCall, PlanRun
 from portfolio import services as portfolio_services
 from portfolio.models import Client, Invoice
+
+logger = logging.getLogger(__name__)
 
 # A claim not finished within this time is considered abandoned (browser closed, agent gone)
 # and another agent may take the call over.
@@ -219,3 +224,82 @@ def task_complete(*, task: CaringTask, user: AbstractBaseUser, note: str = "") -
         raise DomainError("This task was already marked done.", code="task_done")
     task.refresh_from_db()
     return task
+
+
+# --- Planning runs ("Plan now") ----------------------------------------------------------------
+
+# A run still queued or running after this long lost its worker (the planner task's hard time
+# limit is 30 minutes): a new request replaces it instead of waiting for it for ever.
+PLAN_RUN_STALE = dt.timedelta(minutes=35)
+
+
+def plan_runs_request(*, clients: Iterable[Client], user: AbstractBaseUser | None,
+                      run_date: dt.date | None = None,
+                      enqueue: bool = True) -> list[PlanRun]:
+    """Ask for a planner run for each client, or return the run already waiting or running
+    for it (a second click plans nothing twice). With `enqueue`, each new run is handed to a
+    worker once the transaction commits; without, the caller runs them (plan_run_execute)."""
+    now = timezone.now()
+    run_date = run_date or timezone.localdate()
+    client_ids = sorted({client.pk for client in clients})
+    with transaction.atomic():
+        PlanRun.objects.filter(client_id__in=client_ids, status__in=PlanRun.OPEN_STATUSES,
+                               created_at__lt=now - PLAN_RUN_STALE).update(
+            status=PlanRun.Status.FAILED, finished_at=now,
+            message="No worker finished this run; a new one replaced it.")
+        existing = set(PlanRun.objects.filter(client_id__in=client_ids,
+                                              status__in=PlanRun.OPEN_STATUSES)
+                       .values_list("id", flat=True))
+        # ON CONFLICT DO NOTHING on caring_planrun_open_once: two simultaneous clicks make
+        # one run per client.
+        PlanRun.objects.bulk_create(
+            [PlanRun(client_id=client_id, run_date=run_date, requested_by=user)
+             for client_id in client_ids], ignore_conflicts=True)
+        runs = list(PlanRun.objects.filter(client_id__in=client_ids,
+                                           status__in=PlanRun.OPEN_STATUSES)
+                    .select_related("client").order_by("client_id"))
+        new_ids = [run.pk for run in runs if run.pk not in existing]
+        if enqueue:
+            from caring.tasks import plan_run_task
+
+            for run_id in new_ids:
+                transaction.on_commit(partial(plan_run_task.delay, run_id))
+    return runs
+
+
+def plan_run_execute(*, run_id: int, resume: bool = False) -> PlanRun | None:
+    """Run the planner for a queued run, recording its progress where the plan page reads it.
+    Returns None when another worker has the run or it is over.
+
+    `resume`: the broker redelivered the task because its worker died mid-run; the run is
+    still marked running, and is taken over (the planner does only what is left)."""
+    now = timezone.now()
+    claimable = Q(status=PlanRun.Status.QUEUED)
+    if resume:
+        claimable |= Q(status=PlanRun.Status.RUNNING)
+    claimed = PlanRun.objects.filter(claimable, pk=run_id).update(
+        status=PlanRun.Status.RUNNING, started_at=now)
+    if not claimed:
+        return None
+    run = PlanRun.objects.get(pk=run_id)
+
+    def progress(result: planning.PlanResult, total: int) -> None:
+        PlanRun.objects.filter(pk=run_id).update(
+            policies_total=total, policies_done=len(result.policies),
+            assigned=result.assigned, calls=result.calls, scheduled=result.scheduled)
+
+    try:
+        result = planning.plan_run(run_date=run.run_date, client_id=run.client_id,
+                                   progress=progress)
+    except Exception as error:
+        logger.exception("planning run %s failed", run_id)
+        PlanRun.objects.filter(pk=run_id).update(
+            status=PlanRun.Status.FAILED, finished_at=timezone.now(),
+            message=f"{type(error).__name__}: {error}"[:500])
+        raise
+    PlanRun.objects.filter(pk=run_id).update(
+        status=PlanRun.Status.DONE, finished_at=timezone.now(),
+        policies_total=len(result.policies), policies_done=len(result.policies),
+        assigned=result.assigned, calls=result.calls, scheduled=result.scheduled)
+    run.refresh_from_db()
+    return run

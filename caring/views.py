@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -21,6 +22,12 @@ from caring.models import CaringPolicy, CaringTask
 from portfolio import selectors as portfolio_selectors
 
 
+def _runs_context(request: HttpRequest) -> dict[str, object]:
+    runs = list(selectors.plan_runs_latest(user=request.user))
+    return {"runs": runs, "runs_open": any(run.is_open for run in runs),
+            "can_edit": request.user.has_perm("caring.change_caringpolicy")}
+
+
 @login_required
 @permission_required("caring.view_caringpolicy", raise_exception=True)
 def plan(request: HttpRequest) -> HttpResponse:
@@ -29,8 +36,31 @@ def plan(request: HttpRequest) -> HttpResponse:
         "days": selectors.plan_summary(user=request.user),
         "next_calls": selectors.call_list(user=request.user).filter(
             status__in=["planned", "in_progress"], scheduled_at__gte=timezone.now())[:50],
-        "can_edit": request.user.has_perm("caring.change_caringpolicy"),
+        **_runs_context(request),
     })
+
+
+@login_required
+@require_POST
+@permission_required("caring.change_caringpolicy", raise_exception=True)
+def plan_now(request: HttpRequest) -> HttpResponse:
+    """Run the planner now for the user's clients that have an active policy, on a worker."""
+    clients = {policy.client for policy in selectors.policy_list(user=request.user)
+               if policy.active}
+    if clients:
+        services.plan_runs_request(clients=clients, user=request.user)
+    else:
+        messages.error(request, _("No active caring policy: there is nothing to plan."))
+    if request.htmx:
+        return render(request, "caring/plan.html#runs", _runs_context(request))
+    return redirect("caring:plan")
+
+
+@login_required
+@permission_required("caring.view_caringpolicy", raise_exception=True)
+def plan_progress(request: HttpRequest) -> HttpResponse:
+    """The planning runs' progress, polled by the plan page while a run is open."""
+    return render(request, "caring/plan.html#runs", _runs_context(request))
 
 
 def _policy_form_save(request: HttpRequest, form: PolicyForm,
@@ -89,7 +119,8 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("caring.view_courtesycall", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     calls = list(selectors.queue_for_agent(user=request.user)[:100])
-    return render(request, "caring/queue.html", {"calls": calls})
+    next_at = None if calls else selectors.next_call_at(user=request.user)
+    return render(request, "caring/queue.html", {"calls": calls, "next_at": next_at})
 
 
 @login_required
@@ -103,6 +134,27 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("caring:queue")
     return redirect("caring:workspace", pk=call.pk)
+
+
+@login_required
+@require_POST
+@permission_required("caring.change_courtesycall", raise_exception=True)
+def next_call(request: HttpRequest) -> HttpResponse:
+    """Open the agent's next call due now, straight into its workspace; back to the queue,
+    saying so, when none is left."""
+    for call in selectors.queue_for_agent(user=request.user)[:NEXT_CALL_TRIES]:
+        try:
+            services.call_claim(call=call, user=request.user)
+        except DomainError:
+            continue  # another agent took it a moment ago: try the one after
+        return redirect("caring:workspace", pk=call.pk)
+    messages.info(request, _("No other courtesy call is due now."))
+    return redirect("caring:queue")
+
+
+# Calls the "next call" button tries to claim before giving up (each one lost to another agent
+# is one more conditional UPDATE).
+NEXT_CALL_TRIES = 10
 
 
 @login_required
@@ -193,4 +245,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         assignments=selectors.assignments_for_user(user=request.user, policy=policy),
         as_of=as_of)
     return render(request, "caring/compare.html", {
-        "groups": groups, "policies": policies, "policy": policy, "as_of": as_of})
+        "groups": groups, "policies": policies, "policy": policy, "as_of": as_of,
+        # The embedded mode runs on the generated demo portfolio, whose caring history (and
+        # so the difference this page shows) is an assumption of the generator.
+        "demo": settings.EMBEDDED})

@@ -43,6 +43,9 @@ class InvoiceRecord(NamedTuple):
     amount: int          # cents
     open_balance: int    # cents: amount less credit notes, before any payment is allocated
     status: str          # open, partially_paid, paid (fully credited) or disputed
+    # Its pre-due courtesy call in the demo's caring history: "" (not in a caring window),
+    # CONTROL (kept uncalled) or the call's outcome (see COURTESY_OUTCOMES).
+    courtesy: str = ""
 
 
 class CreditNoteRecord(NamedTuple):
@@ -86,6 +89,15 @@ class DebtorRecord:
     write_offs: list[WriteOffRecord] = field(default_factory=list)
 
 
+class DemoCaringPolicy(NamedTuple):
+    """A demo client's caring policy, as data: the caring app creates the policy rows and the
+    generator writes the history those policies would have made (see CARING_HISTORY_DAYS)."""
+    segment: str             # all, consumer or business (CaringPolicy.Segment)
+    days_before_due: int     # business days
+    min_amount: int          # currency units
+    control_share: float     # share of invoices kept uncalled
+
+
 @dataclass(frozen=True)
 class ClientSpec:
     key: str
@@ -110,6 +122,7 @@ class ClientSpec:
     methods: tuple[tuple[str, ...], tuple[str, ...]]  # preferred methods: consumer, business
     seasonal: bool = False          # winter bills are higher (heating)
     credit_note_reasons: tuple[str, ...] = ("Billing correction", "Price adjustment")
+    caring: tuple[DemoCaringPolicy, ...] = ()
 
 
 DEMO_CLIENTS: tuple[ClientSpec, ...] = (
@@ -125,6 +138,10 @@ DEMO_CLIENTS: tuple[ClientSpec, ...] = (
                  ("direct_debit", "bank_transfer")),
         credit_note_reasons=("Meter reading correction", "Estimated consumption refunded",
                              "Tariff adjustment"),
+        # Households called 5 business days before the bill is due; firms a week ahead, above
+        # a floor that keeps the agents on the bills that matter.
+        caring=(DemoCaringPolicy("consumer", 5, 0, 0.15),
+                DemoCaringPolicy("business", 7, 300, 0.15)),
     ),
     ClientSpec(
         key="distributor", name="Ferramenta Industriale Nord S.r.l.", vat_number="02811460159",
@@ -135,6 +152,8 @@ DEMO_CLIENTS: tuple[ClientSpec, ...] = (
         amount_sigma=0.9, terms_days=(30, 60, 60, 90), end_of_month=True, invoice_prefix="FT",
         customer_prefix="C", methods=((), ("bank_transfer", "bank_transfer", "other")),
         credit_note_reasons=("Goods returned", "Price adjustment", "Damaged delivery"),
+        # Industrial customers: a week ahead, invoices of 1,000 EUR and more.
+        caring=(DemoCaringPolicy("all", 7, 1000, 0.15),),
     ),
     ClientSpec(
         key="uk", name="Albion Trade Supplies Ltd", vat_number="GB750465044", country="GB",
@@ -145,6 +164,8 @@ DEMO_CLIENTS: tuple[ClientSpec, ...] = (
         customer_prefix="ACC", methods=(("card", "bank_transfer", "direct_debit"),
                                         ("bank_transfer", "direct_debit")),
         credit_note_reasons=("Goods returned", "Pricing error", "Short delivery"),
+        caring=(DemoCaringPolicy("consumer", 5, 50, 0.15),
+                DemoCaringPolicy("business", 7, 500, 0.15)),
     ),
     ClientSpec(
         key="us", name="Lakeside Medical Supply, Inc.", vat_number="20-6087771", country="US",
@@ -155,9 +176,70 @@ DEMO_CLIENTS: tuple[ClientSpec, ...] = (
         customer_prefix="A", methods=(("card", "cheque", "bank_transfer"),
                                       ("bank_transfer", "cheque", "card")),
         credit_note_reasons=("Insurance adjustment", "Returned equipment", "Pricing error"),
+        caring=(DemoCaringPolicy("consumer", 5, 75, 0.15),
+                DemoCaringPolicy("business", 7, 500, 0.15)),
     ),
 )
 CLIENT_KEYS = tuple(spec.key for spec in DEMO_CLIENTS)
+
+# --- The caring history -----------------------------------------------------------------------
+# Invoices that fell due in the last CARING_HISTORY_DAYS were cared for under the client's demo
+# policies: a random share kept uncalled (the control group), the rest called before the due
+# date. DEMO DATA: the effect of a call is an assumption of this generator, not a measurement.
+# A call that reached the debtor turns some late payments into on-time ones (a forgetful
+# payer reminded, an invoice resent or corrected in time), which shows on the caring comparison
+# page as a higher on-time rate for called invoices than for the control group.
+CARING_HISTORY_DAYS = 180
+CONTROL = "control"
+# Outcome of each call (CourtesyCall.Outcome values) and how often the demo draws it.
+COURTESY_OUTCOMES = ("received_ok", "payment_date", "not_received", "data_wrong",
+                     "unreachable", "wrong_number")
+_COURTESY_WEIGHTS = (0.52, 0.18, 0.07, 0.04, 0.15, 0.04)
+COURTESY_CONNECTED = frozenset(COURTESY_OUTCOMES[:4])
+# Chance that a reached debtor who would have paid late pays by the due date, per behaviour.
+_COURTESY_EFFECT = {"forgetful": 0.75, "late_payer": 0.3, "disputing": 0.4,
+                    "in_difficulty": 0.15}
+
+
+class Courtesy(NamedTuple):
+    code: str       # CONTROL or an outcome
+    effect: float   # uniform draw: the call changes the payment when below the behaviour's share
+    early: int      # days before the due date a changed payment is made
+
+
+def caring_policy_for(spec: ClientSpec, kind: str) -> DemoCaringPolicy | None:
+    """The demo policy covering a debtor of this kind: its segment's, else the general one."""
+    specific = [policy for policy in spec.caring if policy.segment == kind]
+    general = [policy for policy in spec.caring if policy.segment == "all"]
+    return (specific or general or [None])[0]
+
+
+def _courtesy_draw(spec: ClientSpec, *, seed: int, number: str, due: dt.date, amount: int,
+                   kind: str, flags: dict[str, dt.datetime], today: dt.date) -> Courtesy | None:
+    """The invoice's place in the caring history, from its own generator (so the debtor's
+    main sequence of draws, and so every other row, is the same with or without it)."""
+    if not today - dt.timedelta(days=CARING_HISTORY_DAYS) <= due < today:
+        return None
+    policy = caring_policy_for(spec, kind)
+    if policy is None or amount < policy.min_amount * 100:
+        return None
+    if "do_not_call" in flags or "deceased" in flags:
+        return None
+    care = random.Random(f"fido-demo-caring/{seed}/{spec.key}/{number}")  # noqa: S311
+    if care.random() < policy.control_share:
+        return Courtesy(CONTROL, 1.0, 0)
+    code = care.choices(COURTESY_OUTCOMES, weights=_COURTESY_WEIGHTS)[0]
+    return Courtesy(code, care.random(), care.randint(0, 4))
+
+
+def _courtesy_day(courtesy: Courtesy | None, behaviour: str, due: dt.date,
+                  day: dt.date) -> dt.date:
+    """The payment day after the courtesy call: on time if the call changed it, else `day`."""
+    if courtesy is None or courtesy.code not in COURTESY_CONNECTED or day <= due:
+        return day
+    if courtesy.effect < _COURTESY_EFFECT.get(behaviour, 0.0):
+        return due - dt.timedelta(days=courtesy.early)
+    return day
 
 _METHOD_CODE = {"bank_transfer": "TRF", "direct_debit": "DD", "card": "CRD", "cash": "CSH",
                 "cheque": "CHQ", "other": "OTH"}
@@ -295,7 +377,10 @@ def debtor_generate(spec: ClientSpec, *, seed: int, index: int, today: dt.date,
         if spec.end_of_month:
             due = _end_of_month(due)
         number = f"{spec.invoice_prefix}{issue.year}-{index + 1:06d}-{sequence:03d}"
-        _invoice_settle(ledger, behaviour, number, issue, due, amount, turn=turn, death=death)
+        courtesy = _courtesy_draw(spec, seed=seed, number=number, due=due, amount=amount,
+                                  kind=kind, flags=record.flags, today=today)
+        _invoice_settle(ledger, behaviour, number, issue, due, amount, turn=turn, death=death,
+                        courtesy=courtesy)
         if spec.billing_months:
             issue = _add_months(issue, spec.billing_months)
         else:
@@ -319,8 +404,10 @@ def _flags_draw(record: DebtorRecord, rng: random.Random, spec: ClientSpec, beha
 
 
 def _invoice_settle(ledger: _Ledger, behaviour: str, number: str, issue: dt.date, due: dt.date,
-                    amount: int, *, turn: dt.date, death: dt.date | None) -> None:
-    """Add the invoice, its credit notes and the payments the debtor's behaviour makes."""
+                    amount: int, *, turn: dt.date, death: dt.date | None,
+                    courtesy: Courtesy | None = None) -> None:
+    """Add the invoice, its credit notes and the payments the debtor's behaviour makes (some
+    made on time after a courtesy call, see _courtesy_day)."""
     rng, record, today, spec = ledger.rng, ledger.record, ledger.today, ledger.spec
     outstanding = amount
     status = "open"
@@ -341,7 +428,7 @@ def _invoice_settle(ledger: _Ledger, behaviour: str, number: str, issue: dt.date
 
     def add_invoice(final_status: str) -> None:
         record.invoices.append(InvoiceRecord(number, issue, due, amount, outstanding,
-                                             final_status))
+                                             final_status, courtesy.code if courtesy else ""))
 
     if outstanding == 0:
         add_invoice(status)
@@ -375,7 +462,7 @@ def _invoice_settle(ledger: _Ledger, behaviour: str, number: str, issue: dt.date
         ledger.pay_in_full(max(day, issue), outstanding, invoice=number, named=0.9)
         _maybe_overpay(ledger, max(day, issue), outstanding, number)
     elif behaviour == LATE_PAYER or (behaviour == IN_DIFFICULTY and due < turn):
-        day = due + _days(max(3, rng.gauss(30, 12)))
+        day = _courtesy_day(courtesy, behaviour, due, due + _days(max(3, rng.gauss(30, 12))))
         if rng.random() < 0.1:  # in two parts
             first = _round_down(outstanding // 2, 1000) if outstanding > 2000 else outstanding
             pay(day, first, invoice=number, named=0.6)
@@ -387,10 +474,11 @@ def _invoice_settle(ledger: _Ledger, behaviour: str, number: str, issue: dt.date
     elif behaviour == FORGETFUL:
         late = rng.random() < 0.35
         day = due + _days(rng.randint(15, 80) if late else rng.randint(-3, 4))
+        day = _courtesy_day(courtesy, behaviour, due, day)
         ledger.pay_in_full(max(day, issue), outstanding, invoice=number, named=0.5)
     elif behaviour == DISPUTING:
-        ledger.pay_in_full(max(due + _days(rng.gauss(12, 10)), issue), outstanding,
-                           invoice=number, named=0.8)
+        day = _courtesy_day(courtesy, behaviour, due, due + _days(rng.gauss(12, 10)))
+        ledger.pay_in_full(max(day, issue), outstanding, invoice=number, named=0.8)
     elif behaviour == IN_DIFFICULTY:
         if rng.random() < 0.2:
             return  # left unpaid

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Field, Model
@@ -30,6 +30,7 @@ from portfolio.contact_data import timezone_from_address
 from portfolio.demo.generator import (
     ClientSpec,
     DebtorRecord,
+    InvoiceRecord,
     client_stream,
     invoice_budget_split,
     specs_select,
@@ -48,6 +49,31 @@ BATCH_SIZE = 1_000  # rows per INSERT of bulk_create
 ONE_TRANSACTION_MAX_INVOICES = 200_000
 
 Progress = Callable[[str], None]
+
+
+class LoadedInvoice(NamedTuple):
+    """An invoice just written that has a place in a higher app's demo history."""
+    invoice_id: int
+    debtor_id: int
+    debtor_kind: str
+    record: InvoiceRecord
+
+
+# Higher apps write the demo history they own (caring: its policies, past courtesy calls and
+# control group) from the rows of each chunk, inside the chunk's transaction. They register in
+# their AppConfig.ready, because portfolio imports no higher app (DESIGN.md, dependencies).
+DemoHistoryWriter = Callable[[Client, ClientSpec, list[LoadedInvoice]], None]
+HISTORY_WRITERS: list[DemoHistoryWriter] = []
+
+
+def demo_history_writer_register(writer: DemoHistoryWriter) -> None:
+    if writer not in HISTORY_WRITERS:
+        HISTORY_WRITERS.append(writer)
+
+
+def _with_history(debtor_id: int, record: DebtorRecord) -> list[LoadedInvoice]:
+    return [LoadedInvoice(0, debtor_id, record.identity.kind, row)
+            for row in record.invoices if row.courtesy]
 
 _WRITE_OFF_TABLE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS fido_demo_write_off (
@@ -137,7 +163,7 @@ class _OrmLoader:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def load(self, chunk: Sequence[DebtorRecord]) -> None:
+    def load(self, chunk: Sequence[DebtorRecord]) -> list[LoadedInvoice]:
         now = timezone.now()
         debtors = [Debtor(**_debtor_fields(record, self.client.pk, now)) for record in chunk]
         Debtor.objects.bulk_create(debtors, batch_size=BATCH_SIZE)
@@ -166,6 +192,9 @@ class _OrmLoader:
                 cursor.executemany(
                     "INSERT INTO fido_demo_write_off (invoice_id, number, issue_date, reason)"
                     " VALUES (%s, %s, %s, %s)", write_offs)
+        return [row._replace(invoice_id=invoice_ids[row.record.number])
+                for debtor, record in zip(debtors, chunk, strict=True)
+                for row in _with_history(debtor.pk, record)]
 
 
 def _columns(model: type[Model], names: Iterable[str]) -> list[str]:
@@ -205,8 +234,9 @@ class _CopyLoader:
                 copy.write_row([json.dumps(row[name]) if name in json_fields else row[name]
                                 for name in names])
 
-    def load(self, chunk: Sequence[DebtorRecord]) -> None:
+    def load(self, chunk: Sequence[DebtorRecord]) -> list[LoadedInvoice]:
         now = timezone.now()
+        history: list[LoadedInvoice] = []
         with connection.cursor():
             raw = connection.connection  # the psycopg 3 connection, inside Django's transaction
             with raw.cursor() as cursor:
@@ -226,6 +256,8 @@ class _CopyLoader:
                                  for fields in some_invoices]
                     payments += some_payments
                     notes += some_notes
+                    history += [row._replace(invoice_id=invoice_ids[row.record.number])
+                                for row in _with_history(debtor_id, record)]
                     write_offs += [{"invoice_id": invoice_ids[row.invoice_number],
                                     "number": row.number, "issue_date": row.issue_date,
                                     "reason": row.reason} for row in record.write_offs]
@@ -239,6 +271,7 @@ class _CopyLoader:
                                      " reason) FROM STDIN") as copy:
                         for row in write_offs:
                             copy.write_row(list(row.values()))
+        return history
 
 
 def _chunks(records: Iterator[DebtorRecord], size: int) -> Iterator[list[DebtorRecord]]:
@@ -294,7 +327,9 @@ def demo_portfolio_create(*, seed: int = 2026, today: dt.date | None = None,
             for chunk in _chunks(client_stream(spec, seed=seed, today=today, invoices=budget),
                                  CHUNK_INVOICES):
                 with transaction.atomic():
-                    loader.load(chunk)
+                    history = loader.load(chunk)
+                    for writer in HISTORY_WRITERS:
+                        writer(client, spec, history)
                 debtors += len(chunk)
                 written += sum(len(record.invoices) for record in chunk)
                 say(f"{spec.name}: {written:,}/{budget:,} invoices, {debtors:,} debtors "

@@ -43,7 +43,7 @@ from django.utils.regex_helper import normalize
 from access.api import TenantScopedViewSet
 from access.models import ClientUser, Membership
 from access.roles import Role
-from caring.models import CaringAssignment, CaringTask, CourtesyCallInvoice
+from caring.models import CaringAssignment, CaringTask, CourtesyCallInvoice, PlanRun
 from compliance.models import (
     ClientContactRule,
     ContactAttempt,
@@ -280,6 +280,9 @@ def _build_caring(letter: str, client: Client, invoices: list, staff: list) -> N
     CaringTask.objects.create(id=base + 1, client=client, call=call, invoice=invoice,
                               kind=CaringTask.Kind.RESEND, note=f"{tag} task note",
                               created_by=staff[0])
+    PlanRun.objects.create(id=base + 1, client=client, run_date=WHEN.date(),
+                           status=PlanRun.Status.DONE, requested_by=staff[0],
+                           message=f"{tag} run message")
 
 
 def _tenant_models() -> list[tuple[type[models.Model], str]]:

@@ -78,6 +78,6 @@ def test_the_compare_page_shows_the_numbers_behind_the_rates(known, personas) ->
     response = browser.get(f"/caring/compare/?policy={known.pk}&as_of={AS_OF.isoformat()}")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "67% (0.208\u20130.939)" in body
+    assert "66.7% (20.8\u201393.9%)" in body
     assert "Wilson" in body and "normal" in body
     assert "43.00" in body and "15.50" in body

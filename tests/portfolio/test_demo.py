@@ -37,7 +37,18 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def _portfolio_wipe() -> None:
-    for model in (PaymentAllocation, CreditNote, Payment, Invoice, ContactPoint, Debtor):
+    from caring.models import (
+        CaringAssignment,
+        CaringPolicy,
+        CourtesyCall,
+        CourtesyCallInvoice,
+        PlanRun,
+    )
+
+    # The demo's caring history first (caring keeps its calls' debtors and its policies'
+    # clients from being deleted under it).
+    for model in (CourtesyCallInvoice, CourtesyCall, CaringAssignment, PlanRun, CaringPolicy,
+                  PaymentAllocation, CreditNote, Payment, Invoice, ContactPoint, Debtor):
         model.objects.all().delete()
     Client.objects.all().delete()
 
