@@ -3,8 +3,8 @@ in the locale's formats) and what a rule id means.
 
     {% load compliance_tags %}
     {{ decision.next_permitted_at|in_zone:debtor_zone }}
-        -> "Fri Dec. 4, 2026, 8 a.m. (America/Chicago)"
-    {{ start|time_in_zone:debtor_zone }}  -> "8 a.m." (English), "08:00" (Italian)
+        -> "Fri 4 Dec 2026, 08:00 (America/Chicago)"
+    {{ start|time_in_zone:debtor_zone }}  -> "08:00"
     {{ rule_id|rule_description }}
 """
 
