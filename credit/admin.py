@@ -50,8 +50,8 @@ class CreditLimitRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(CreditDecision)
 class CreditDecisionAdmin(ReadOnlyAdmin):
-    list_display = ["request", "action", "actor", "created_at"]
-    list_filter = ["action"]
+    list_display = ["request", "action", "actor", "against_recommendation", "created_at"]
+    list_filter = ["action", "against_recommendation"]
     list_select_related = ["request", "actor"]
     show_full_result_count = False
 

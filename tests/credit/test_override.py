@@ -155,3 +155,12 @@ def test_the_page_asks_for_the_reason_and_shows_the_flag_in_the_record(
     for page in (record, credit_page):
         assert 'data-testid="against-recommendation"' in page
         assert "Parent company guarantee" in page
+
+
+def test_the_queue_shows_which_waiting_requests_go_above_the_recommendation(
+        client, personas, band_e_request):
+    client.force_login(personas.credit_manager)
+
+    page = client.get(reverse("credit:queue")).content.decode()
+
+    assert page.count('data-testid="above-recommendation"') == 1
