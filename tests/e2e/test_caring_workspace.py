@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from caring.models import CourtesyCall, CourtesyCallInvoice
 from tests.caring.conftest import rule_packs_seeded
 from tests.caring.factories import CallableDebtorFactory, CaringPolicyFactory, CourtesyCallFactory
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import SCREENSHOTS, log_in
 from tests.factories import ContactPointFactory, InvoiceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,7 +61,8 @@ def test_the_call_screen_fits_a_laptop_and_next_call_opens_the_next_one(page, pe
     page.get_by_test_id("queue-row").first.get_by_role("button").click()
     expect(page).to_have_url(re.compile(rf"{prefix}/caring/calls/{first.pk}/$"))
     _fits_the_screen(page)
-    page.screenshot(path=f"var/test/screenshots/caring_workspace_{language}.png")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"caring_workspace_{language}.png"))
 
     page.keyboard.press("1")
     page.locator("#outcome button[type=submit]").click()
