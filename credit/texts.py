@@ -13,25 +13,26 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
+from portfolio.templatetags import formatting
+
 
 def number(value: Decimal | int | float | str | None, decimals: int = 2) -> str:
     """A figure with the active locale's separators (Italian 40.000,00; English 40,000.00)."""
-    if value is None:
-        return "—"
-    return number_format(Decimal(str(value)), decimal_pos=decimals, use_l10n=True,
-                         force_grouping=True)
+    return formatting.number(value, decimals)
 
 
 def money(value: Decimal | int | float | str | None, currency: str) -> str:
-    return f"{number(value)} {currency}".strip()
+    """An amount as every page writes it (portfolio's formatting): 40.000,00 € / €40,000.00."""
+    return formatting.money(value, currency)
 
 
 def percent(value: Decimal | str | None, decimals: int = 1) -> str:
+    """A value already in percent (12.5 -> "12.5%")."""
     return "—" if value is None else f"{number(value, decimals)}%"
 
 

@@ -32,22 +32,6 @@ def utilisation_for(utilisations: dict[int, Any], debtor_id: int) -> Any:
 
 
 @register.filter
-def money(value: Any, currency: str = "") -> str:
-    """An amount with the locale's separators: {{ limit.amount|money:limit.currency }}."""
-    from credit.texts import money as money_text
-
-    return money_text(value, currency)
-
-
-@register.filter
-def number(value: Any, decimals: int = 2) -> str:
-    """A figure or ratio with the locale's separators: {{ value|number }}."""
-    from credit.texts import number as number_text
-
-    return number_text(value, decimals)
-
-
-@register.filter
 def flag_text(flag: dict[str, Any], currency: str = "") -> str:
     """A statement flag in the reader's language: {{ flag|flag_text:debtor.client.currency }}."""
     from credit.texts import flag_message
@@ -69,17 +53,3 @@ def direction(value: str) -> str:
     from credit.texts import direction as translated
 
     return translated(value)
-
-
-@register.filter
-def probability(value: Any) -> str:
-    """A probability of default as a percentage with the locale's separators: 0.0036 reads
-    0.36% (0,36% in Italian), never a rounded 0%."""
-    from decimal import Decimal, InvalidOperation
-
-    from credit.texts import percent
-
-    try:
-        return percent(Decimal(str(value)) * 100, 2)
-    except (InvalidOperation, ValueError, TypeError):
-        return "—"

@@ -36,11 +36,12 @@ def test_the_request_page_reads_in_italian_with_italian_numbers(italian, persona
 
     page = italian.get(reverse("credit:request_detail", args=[request.pk])).content.decode()
 
-    for italian_text in ("40.000,00 EUR", "0,00 EUR", "10% dei ricavi 2025 di 1.000.000,00 EUR",
+    for italian_text in ("40.000,00\u00a0€", "0,00\u00a0€",
+                         "10% dei ricavi 2025 di 1.000.000,00\u00a0€",
                          "Base: il minore dei due", "Classe di punteggio E: fattore 0%",
                          "Arrotondato per difetto al migliaio", "dell&#x27;ultimo esercizio",
                          "Indice di liquidità corrente", "attivo circolante / passività correnti",
-                         "2,00", "Il patrimonio netto è negativo (-35.000,00 EUR).",
+                         "2,00", "Il patrimonio netto è negativo (-35.000,00\u00a0€).",
                          "Esercizio 2024 mancante nel triennio 2023-2025.",
                          "Contro la raccomandazione"):
         assert italian_text in page, italian_text
@@ -69,9 +70,9 @@ def test_rule_texts_and_refusals_read_in_italian(italian, personas, debtor):
     with pytest.raises(DomainError) as service_refusal:
         services.credit_request_approve(request=above, by=personas.credit_manager)
 
-    assert ("Regola del livello 1: richiesti 5.000,00 EUR ≤ tetto del livello 1 di "
-            "10.000,00 EUR") in rule_page
+    assert ("Regola del livello 1: richiesti 5.000,00\u00a0€ ≤ tetto del livello 1 di "
+            "10.000,00\u00a0€") in rule_page
     assert "Tier 1 rule" not in rule_page
     assert "L&#x27;importo supera il fido raccomandato" in refused
     assert service_refusal.value.message.startswith(
-        "9.000,00 EUR supera il fido raccomandato di 2.000,00 EUR")
+        "9.000,00\u00a0€ supera il fido raccomandato di 2.000,00\u00a0€")

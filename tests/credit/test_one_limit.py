@@ -24,13 +24,13 @@ pytestmark = pytest.mark.django_db
 
 def _limit_on_debtor_page(client, debtor):
     page = client.get(reverse("portfolio:debtor_detail", args=[debtor.pk])).content.decode()
-    badge = re.search(r'data-testid="credit-limit">[^<]*?([\d.,]+) EUR<', page)
+    badge = re.search(r'data-testid="credit-limit">[^<]*?€?([\d.,]+)(?:\xa0€)?<', page)
     return badge.group(1) if badge else None
 
 
 def _limit_on_credit_page(client, debtor):
     page = client.get(reverse("credit:debtor_credit", args=[debtor.pk])).content.decode()
-    shown = re.search(r'data-testid="limit">([\d.,]+) EUR<', page)
+    shown = re.search(r'data-testid="limit">€?([\d.,]+)(?:\xa0€)?<', page)
     return (shown.group(1) if shown else None), page
 
 

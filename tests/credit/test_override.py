@@ -37,7 +37,7 @@ def test_approving_above_the_recommendation_without_a_reason_is_refused(personas
 
     assert refused.value.code == "override_reason_required"
     assert refused.value.field == "override_reason"
-    assert "40,000.00 EUR is above the recommended limit of 0.00 EUR" in refused.value.message
+    assert "€40,000.00 is above the recommended limit of €0.00" in refused.value.message
     band_e_request.refresh_from_db()
     assert band_e_request.status == Status.SUBMITTED
     assert not band_e_request.decisions.filter(action="approve").exists()
@@ -149,7 +149,7 @@ def test_the_page_asks_for_the_reason_and_shows_the_flag_in_the_record(
     credit_page = client.get(reverse("credit:debtor_credit", args=[debtor.pk])).content.decode()
 
     assert 'name="override_reason"' in form_page
-    assert "goes against the recommended limit of 0.00 EUR" in form_page
+    assert "goes against the recommended limit of €0.00" in form_page
     assert "above the recommended limit: write why you approve it" in refused
     assert status_after_refusal == Status.SUBMITTED
     for page in (record, credit_page):
