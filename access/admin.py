@@ -1,6 +1,10 @@
 from django.contrib import admin
 
+from access.forms import ThrottledAdminAuthenticationForm
 from access.models import ClientUser, Membership, Team, TeamMembership
+
+# The admin's login shares the web's throttle and explains a lock the same way.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class TeamMembershipInline(admin.TabularInline):

@@ -135,6 +135,12 @@ LOGOUT_REDIRECT_URL = "login"
 # Login throttling: this many failures for one username from one address lock it for a while.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", default=5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
+# ... and this many failures from one address, across usernames, within the window lock the
+# address (slow password spraying). An office behind one NAT shares the count: keep it roomy.
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=20, minimum=1)
+LOGIN_ADDRESS_WINDOW_SECONDS = env_int("LOGIN_ADDRESS_WINDOW_SECONDS", default=3600, minimum=1)
+# Every password check goes through the throttle (web, admin, API token): access/backends.py.
+AUTHENTICATION_BACKENDS = ["access.backends.ThrottledModelBackend"]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -255,7 +261,13 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "access.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
+    # Every endpoint is rate limited per user (per address when anonymous); the token endpoint
+    # has its own scope ("login") on top of the shared login failure count.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min", "login": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fido API",
