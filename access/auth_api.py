@@ -10,9 +10,9 @@ from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from access.forms import LOCK_MESSAGES
+from access.rate_limits import ScopedRateThrottle
 from access.throttle import client_address, login_lock
 
 
