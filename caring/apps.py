@@ -12,3 +12,8 @@ class CaringConfig(AppConfig):
 
         # Unreachable calls and broken promises become risk features (scoring/features.py).
         feature_block_register(CALLS_BLOCK)
+        # Its part of a debtor's data export and erasure (portfolio/privacy.py).
+        from caring.privacy import SECTION as PRIVACY_SECTION
+        from portfolio.privacy import privacy_section_register
+
+        privacy_section_register(PRIVACY_SECTION)

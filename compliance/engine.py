@@ -9,7 +9,7 @@ below is pure: facts and a time in, a `Decision` out. Layers, first deny wins:
 
 1. account holds (`hold.*`): cease-communication, lawyer, dispute pending for the invoices
    concerned, insolvency, UK Breathing Space, deceased, open complaint, vulnerability,
-   do-not-call (calls only);
+   do-not-call (calls only), processing restricted (GDPR Art. 18, portfolio/privacy.py);
 2. the debtor's own restrictions (`debtor.*`): inconvenient times and places, channel opt-outs
    (a text keyword is one: compliance.services.sms_inbound_opt_out), preferred channel; and
    no written message to a contact point not yet confirmed (`contact.unconfirmed_destination`,
@@ -107,6 +107,8 @@ class DebtorFacts:
     pack_rules: RuleSet
     rules: RuleSet  # pack_rules tightened by the client's contract rules
     holds: list[HoldFact] = field(default_factory=list)
+    # GDPR Art. 18: the debtor's data may be stored, not processed; no contact of any kind.
+    restricted: bool = False
     restrictions: list[RestrictionFact] = field(default_factory=list)
     attempts: list[AttemptFact] = field(default_factory=list)  # oldest first
     points: list[PointFact] = field(default_factory=list)
@@ -223,6 +225,9 @@ _HOLD_SENTENCES = {
 
 def _holds(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
     fired: list[tuple[str, str, dt.datetime | None]] = []
+    if facts.restricted:
+        fired.append(("hold.restricted", "processing of the debtor's data is restricted "
+                      "(GDPR Art. 18)", None))
     if facts.deceased:
         fired.append(("hold.deceased", "the debtor is reported deceased", None))
     if facts.vulnerable:
