@@ -38,7 +38,7 @@ class Client(models.Model):
     # invoices kept ten years from the last entry), also the ordinary limitation period of a
     # claim (art. 2946).
     retention_years = models.PositiveSmallIntegerField(
-        _("record retention (years)"), default=10,
+        _("record retention (years)"), default=10, db_default=10,
         help_text=_("Years accounting records are kept after the last entry (Italy: 10, "
                     "Civil Code art. 2220)."))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -106,13 +106,15 @@ class Debtor(models.Model):
     # GDPR Art. 18 restriction of processing: set when an erasure request had to be refused
     # (portfolio/privacy.py). No contact of any kind (the contact engine's hold.restricted),
     # out of every work queue; the data is only stored.
-    processing_restricted = models.BooleanField(_("processing restricted"), default=False)
+    # db_default: the import's and the demo's set-based INSERTs name their columns.
+    processing_restricted = models.BooleanField(_("processing restricted"), default=False,
+                                                db_default=False)
     processing_restricted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                                  blank=True, on_delete=models.SET_NULL,
                                                  related_name="+")
     processing_restricted_at = models.DateTimeField(null=True, blank=True)
     processing_restricted_reason = models.TextField(_("why processing is restricted"),
-                                                    blank=True)
+                                                    blank=True, default="", db_default="")
     # Set when the debtor's personal data was pseudonymised on an erasure request; the
     # ledger rows stay, named by the pseudonym.
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
