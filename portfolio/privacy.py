@@ -35,7 +35,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from access.services import audit_event_record
@@ -122,7 +122,8 @@ def debtor_erasure_blockers(*, debtor: Debtor, today: dt.date | None = None) -> 
             "Accounting records must be kept for %(years)s years after the last entry "
             "(%(last)s), until %(until)s (the client's retention period; in Italy Civil Code "
             "art. 2220; GDPR Art. 17(3)(b), legal obligation).") % {
-            "years": years, "last": last.isoformat(), "until": keep_until.isoformat()})
+            "years": years, "last": date_format(last, "SHORT_DATE_FORMAT"),
+            "until": date_format(keep_until, "SHORT_DATE_FORMAT")})
     for section in privacy_sections():
         if section.blockers is not None:
             reasons += section.blockers(debtor, today)

@@ -171,7 +171,7 @@ def test_erasure_is_refused_within_the_retention_period(personas):
     outcome = privacy.debtor_erase(debtor=debtor, actor=personas.admin, today=TODAY)
 
     assert not outcome.erased and outcome.restricted
-    assert any("10 years" in reason and "2030-02-01" in reason for reason in outcome.reasons)
+    assert any("10 years" in reason and "02/01/2030" in reason for reason in outcome.reasons)
 
 
 def test_the_retention_period_is_the_clients_own(personas):
@@ -299,3 +299,19 @@ def test_the_debtor_page_offers_the_actions_to_the_permitted_roles_only(client, 
     assert reverse("portfolio:debtor_export", args=[debtor.pk]) in manager_page
     assert reverse("portfolio:debtor_erase", args=[debtor.pk]) in manager_page
     assert 'data-testid="privacy"' not in agent_page
+
+
+def test_the_database_refuses_to_change_an_audit_event(postgres_only, personas):
+    from django.db import IntegrityError, connection, transaction
+
+    debtor = DebtorFactory(client=personas.client_a)
+    privacy.debtor_data_export(debtor=debtor, actor=personas.admin)
+    event = AuditEvent.objects.get()
+
+    for sql in ("UPDATE access_auditevent SET action = 'x' WHERE id = %s",
+                "DELETE FROM access_auditevent WHERE id = %s"):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    personas.admin.delete()  # the actor may go; the event stays, with the name
+    event = AuditEvent.objects.get()
+    assert event.actor is None and event.actor_name == "admin_x"
