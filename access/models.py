@@ -64,3 +64,61 @@ class ClientUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} of {self.client}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Audit events are appended, never changed or removed (a bulk update or delete refuses)."""
+
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("Audit events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """Who did what to whose data, when: the evidence of GDPR requests answered (export,
+    erasure, restriction) and of other sensitive acts. Append-only.
+
+    `access` sits below every other app, so the object is named by type and id rather than by
+    a foreign key; the client is a key because every read of the audit is scoped by client.
+    Written through `access.services.audit_event_record`.
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("actor"))
+    # The actor's username at the time, kept if the user is later removed.
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64)
+    client = models.ForeignKey("portfolio.Client", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("client"))
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        indexes = [
+            # The audit of one object (the debtor page, an access request): newest first.
+            models.Index(fields=["object_type", "object_id", "-at"],
+                         name="access_audit_object"),
+            # A client's audit trail, newest first.
+            models.Index(fields=["client", "-at"], name="access_audit_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id} by {self.actor_name or '-'}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise TypeError("Audit events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit events are append-only.")

@@ -80,6 +80,13 @@ _VIEW_SCORING = {"scoring.view_scoringmodel", "scoring.view_debtorscore"}
 _MANAGE_SCORING = {"scoring.train_scoringmodel", "scoring.promote_scoringmodel",
                    "scoring.run_scoringmodel"}
 
+# GDPR requests (SPEC §6, portfolio/privacy.py): credit managers (and administrators, who hold
+# everything) answer a debtor's access request with the data export and decide an erasure
+# request. The export holds every note and decision about the debtor, so the roles that work
+# single calls (agents, team leaders), the committee and client viewers do not take it; the
+# client, as controller, asks the agency for it. Erasure is never for client viewers or agents.
+_PRIVACY_REQUESTS = {"portfolio.export_debtor_data", "portfolio.erase_debtor_data"}
+
 # Permissions named per role as "app_label.codename". Permissions of apps that are not
 # installed yet are skipped quietly and picked up by the next migrate.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -89,7 +96,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
     | _VIEW_CREDIT | _PROPOSE_CREDIT | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE | _VIEW_CARING
     | _WORK_CALLS | _VIEW_SCORING,
-    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _MANAGE_CREDIT | _VIEW_COMPLIANCE
+    Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _PRIVACY_REQUESTS | _MANAGE_CREDIT
+    | _VIEW_COMPLIANCE
     | _EDIT_COMPLIANCE_RULES | _VIEW_CARING | _EDIT_CARING_POLICY | _VIEW_SCORING
     | _MANAGE_SCORING,
     Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CREDIT | {"credit.decide_tier3"}

@@ -16,3 +16,8 @@ class CaringConfig(AppConfig):
         feature_block_register(CALLS_BLOCK)
         # The demo portfolio comes with caring policies and months of caring history.
         demo_history_writer_register(demo_history_write)
+        # Its part of a debtor's data export and erasure (portfolio/privacy.py).
+        from caring.privacy import SECTION as PRIVACY_SECTION
+        from portfolio.privacy import privacy_section_register
+
+        privacy_section_register(PRIVACY_SECTION)

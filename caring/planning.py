@@ -112,7 +112,8 @@ def eligible_invoices(policy: CaringPolicy, run_date: dt.date) -> QuerySet[Invoi
         # An anti-join against the few flagged debtors, not a join to every debtor to read two
         # flags: the planner hashes a handful of rows instead of the client's whole register.
         Exists(Debtor.objects.filter(pk=OuterRef("debtor_id"))
-               .filter(Q(do_not_call=True) | Q(deceased=True))))
+               .filter(Q(do_not_call=True) | Q(deceased=True)
+                       | Q(processing_restricted=True))))
     if policy.segment == CaringPolicy.Segment.ALL:
         specific = _specific_segments(policy)
         if specific:
@@ -417,8 +418,8 @@ def _calls_cancel_paid(*, client_id: int | None, now: dt.datetime) -> int:
 
 def calls_cancel_settled(*, client_id: int | None = None) -> int:
     """Cancel planned calls with nothing left to talk about: every invoice paid, disputed or
-    written off, or the debtor now do-not-call, deceased or under an account hold. The sweep
-    task runs it every quarter of an hour.
+    written off, or the debtor now do-not-call, deceased, restricted (GDPR Art. 18) or under an
+    account hold. The sweep task runs it every quarter of an hour.
 
     One UPDATE per reason rather than one over an OR of them: an EXISTS under OR cannot become
     a join or a probe, and PostgreSQL hashed every link and invoice of the client instead."""
@@ -427,7 +428,8 @@ def calls_cancel_settled(*, client_id: int | None = None) -> int:
     planned = CourtesyCall.objects.filter(status=CourtesyCall.Status.PLANNED)
     if client_id is not None:
         planned = planned.filter(client_id=client_id)
-    for moot in (planned.filter(Q(debtor__do_not_call=True) | Q(debtor__deceased=True)),
+    for moot in (planned.filter(Q(debtor__do_not_call=True) | Q(debtor__deceased=True)
+                                | Q(debtor__processing_restricted=True)),
                  planned.filter(contact.account_held(now))):
         cancelled += moot.update(status=CourtesyCall.Status.CANCELLED, updated_at=now,
                                  cancel_reason=_CANCEL_REASON)

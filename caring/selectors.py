@@ -70,6 +70,8 @@ def queue_for_agent(*, user: AnyUser, now: dt.datetime | None = None) -> QuerySe
         .filter(Q(status=CourtesyCall.Status.PLANNED)
                 | Q(status=CourtesyCall.Status.IN_PROGRESS, claimed_by=user))
         .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
+        # GDPR Art. 18: a debtor whose processing is restricted is out of every queue.
+        .filter(debtor__processing_restricted=False)
     )
 
 

@@ -18,3 +18,8 @@ class ComplianceConfig(AppConfig):
         debtor_panel_register(DebtorPanel(
             key="compliance", template="compliance/_debtor_panel.html",
             context=compliance_panel_context, order=10))
+        # Its part of a debtor's data export and erasure (portfolio/privacy.py).
+        from compliance.privacy import SECTION as PRIVACY_SECTION
+        from portfolio.privacy import privacy_section_register
+
+        privacy_section_register(PRIVACY_SECTION)

@@ -9,7 +9,7 @@ below is pure: facts and a time in, a `Decision` out. Layers, first deny wins:
 
 1. account holds (`hold.*`): cease-communication, lawyer, dispute pending for the invoices
    concerned, insolvency, UK Breathing Space, deceased, open complaint, vulnerability,
-   do-not-call (calls only);
+   do-not-call (calls only), processing restricted (GDPR Art. 18, portfolio/privacy.py);
 2. a destination of the wrong kind (`contact.destination_not_for_channel`: an e-mail address
    is never dialled or texted, a phone never e-mailed); the debtor's own restrictions
    (`debtor.*`): inconvenient times and places, channel opt-outs
@@ -115,6 +115,8 @@ class DebtorFacts:
     pack_rules: RuleSet
     rules: RuleSet  # pack_rules tightened by the client's contract rules
     holds: list[HoldFact] = field(default_factory=list)
+    # GDPR Art. 18: the debtor's data may be stored, not processed; no contact of any kind.
+    restricted: bool = False
     restrictions: list[RestrictionFact] = field(default_factory=list)
     attempts: list[AttemptFact] = field(default_factory=list)  # oldest first
     points: list[PointFact] = field(default_factory=list)
@@ -264,6 +266,10 @@ _HOLD_SENTENCES = {
 
 def _holds(facts: DebtorFacts, ctx: _Context, at: dt.datetime) -> Denial | None:
     fired: list[tuple[str, Reason, dt.datetime | None]] = []
+    if facts.restricted:
+        fired.append(("hold.restricted",
+                      Reason(N_("processing of the debtor's data is restricted (GDPR Art. 18)")),
+                      None))
     if facts.deceased:
         fired.append(("hold.deceased", Reason(N_("the debtor is reported deceased")), None))
     if facts.vulnerable:

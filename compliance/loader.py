@@ -39,7 +39,7 @@ from compliance.rules import WEEKDAYS, Param, RuleSet, RuleValue
 from portfolio.models import ContactPoint, Debtor, Invoice
 
 DEBTOR_FIELDS = ("id", "client_id", "country", "region", "timezone", "deceased", "vulnerable",
-                 "do_not_call")
+                 "do_not_call", "processing_restricted")
 
 
 class DebtorRow(NamedTuple):
@@ -54,6 +54,7 @@ class DebtorRow(NamedTuple):
     deceased: bool
     vulnerable: bool
     do_not_call: bool
+    processing_restricted: bool = False
 
 
 def debtor_chunks(debtors: Sequence[Any] | QuerySet[Debtor], size: int) -> Iterator[list[Any]]:
@@ -209,6 +210,7 @@ def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
             debtor_id=debtor.pk, client_id=debtor.client_id, country=debtor.country,
             region=debtor.region, timezone=debtor.timezone, deceased=debtor.deceased,
             vulnerable=debtor.vulnerable, do_not_call=debtor.do_not_call,
+            restricted=getattr(debtor, "processing_restricted", False),
             pack_rules=pack_rules, rules=tightened[key],
             holds=holds.get(debtor.pk, []), restrictions=restrictions.get(debtor.pk, []),
             attempts=attempts.get(debtor.pk, []), points=points.get(debtor.pk, []),

@@ -150,6 +150,7 @@ RULE_DESCRIPTIONS = {
     "hold.complaint": gettext_lazy("Account hold: open complaint"),
     "hold.vulnerability": gettext_lazy("Account hold: vulnerability"),
     "hold.deceased": gettext_lazy("Account hold: debtor deceased"),
+    "hold.restricted": gettext_lazy("Account hold: processing restricted (GDPR)"),
     "hold.do_not_call": gettext_lazy("Account hold: do not call"),
     "debtor.channel_opt_out": gettext_lazy("The debtor opted out of this channel"),
     "debtor.preferred_channel": gettext_lazy("The debtor asked for another channel only"),

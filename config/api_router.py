@@ -1,9 +1,9 @@
 """Every API resource under /api/v1/, one router for all apps."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from access.auth_api import obtain_auth_token
 from caring import api as caring_api
 from compliance import api as compliance_api
 from credit import api as credit_api

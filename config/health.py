@@ -2,6 +2,8 @@
 
 Answers 200 when the database and broker answer, 503 otherwise. The worker is reported but a
 missing worker does not fail the check (web pages still work without one); `?strict=1` makes it.
+An anonymous caller (a load balancer) reads only {"status": "ok" | "error"}; the details
+(database vendor, broker address, worker names, error texts) are for signed-in staff only.
 """
 
 from __future__ import annotations
@@ -71,5 +73,7 @@ def health(request: HttpRequest) -> JsonResponse:
               "worker": _timed(_workers)}
     required = ["database", "broker"] + (["worker"] if request.GET.get("strict") else [])
     healthy = all(report[name]["status"] == "ok" for name in required)
-    return JsonResponse({"status": "ok" if healthy else "error", **report},
-                        status=200 if healthy else 503)
+    body: dict[str, Any] = {"status": "ok" if healthy else "error"}
+    if request.user.is_authenticated and request.user.is_staff:
+        body.update(report)
+    return JsonResponse(body, status=200 if healthy else 503)

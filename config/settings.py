@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "template_partials",
+    "csp",
     "access",
     "portfolio",
     "credit",
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -138,6 +142,12 @@ LOGOUT_REDIRECT_URL = "login"
 # Login throttling: this many failures for one username from one address lock it for a while.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", default=5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
+# ... and this many failures from one address, across usernames, within the window lock the
+# address (slow password spraying). An office behind one NAT shares the count: keep it roomy.
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=20, minimum=1)
+LOGIN_ADDRESS_WINDOW_SECONDS = env_int("LOGIN_ADDRESS_WINDOW_SECONDS", default=3600, minimum=1)
+# Every password check goes through the throttle (web, admin, API token): access/backends.py.
+AUTHENTICATION_BACKENDS = ["access.backends.ThrottledModelBackend"]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -184,12 +194,20 @@ SCORING_ARTIFACT_DIR = Path(env_str("SCORING_ARTIFACT_DIR", default=str(VAR_DIR 
 
 # --- Cache (login throttling, health) -------------------------------------------------------
 _cache_url = env_str("CACHE_URL", default="")
+# "throttle" holds the API's request rates (access/rate_limits.py), read and written on every
+# API request: Redis when set, else each process's memory. Never the database cache, which
+# would add four queries to every request. Login failures stay in "default", shared by every
+# process, because a lockout must hold whichever process answers.
 if _cache_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": _cache_url}}
+                          "LOCATION": _cache_url},
+              "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                           "LOCATION": _cache_url, "KEY_PREFIX": "throttle"}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                          "LOCATION": "fido_cache"}}
+                          "LOCATION": "fido_cache"},
+              "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                           "LOCATION": "fido-throttle"}}
 
 # --- E-mail ---------------------------------------------------------------------------------
 _email = env_email("EMAIL_URL", default="consolemail://")
@@ -262,13 +280,22 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "access.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
+    # Every endpoint is rate limited per user (per address when anonymous); the token endpoint
+    # has its own scope ("login") on top of the shared login failure count.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "access.rate_limits.AnonRateThrottle",
+        "access.rate_limits.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min", "login": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fido API",
     "DESCRIPTION": "Credit caring and collections: portfolio ledger, imports and more.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page are for signed-in users only: the schema maps every
+    # endpoint and field, which an anonymous caller has no business reading.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI is served from our own static files (the sidecar package), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -285,6 +312,32 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=60)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every response: scripts, styles, fonts and
+# connections only from our own origin (htmx, Chart.js and Swagger UI are served from
+# static files), no inline script or style, no plugins, no framing, forms post only here.
+# Templates keep their JavaScript in static/js and their CSS in static/css for this reason.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Swagger UI draws its icons as data: URIs
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy (django-permissions-policy): the back office needs none of the browser's
+# powerful features; agents dial from their phones, not through the browser.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in ("accelerometer", "autoplay", "camera", "display-capture", "geolocation",
+                    "gyroscope", "magnetometer", "microphone", "midi", "payment",
+                    "publickey-credentials-get", "screen-wake-lock", "usb", "xr-spatial-tracking")
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and not EMBEDDED:

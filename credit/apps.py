@@ -12,3 +12,8 @@ class CreditConfig(AppConfig):
 
         debtor_panel_register(DebtorPanel(key="credit", template="credit/_debtor_panel.html",
                                           context=credit_panel_context, order=20))
+        # Its part of a debtor's data export and erasure (portfolio/privacy.py).
+        from credit.privacy import SECTION as PRIVACY_SECTION
+        from portfolio.privacy import privacy_section_register
+
+        privacy_section_register(PRIVACY_SECTION)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -17,7 +18,7 @@ from rest_framework.routers import DefaultRouter
 
 from access.api import TenantScopedViewSet
 from access.errors import DomainError
-from portfolio import selectors, services
+from portfolio import privacy, selectors, services
 from portfolio.imports import services as import_services
 from portfolio.models import Client, CreditNote, Debtor, ImportJob, Invoice, Payment
 
@@ -71,6 +72,15 @@ class DebtorInputSerializer(serializers.Serializer):
 class DebtorFlagInputSerializer(serializers.Serializer):
     flag = serializers.ChoiceField(choices=["do_not_call", "vulnerable", "deceased"])
     value = serializers.BooleanField()
+
+
+class ErasureOutcomeSerializer(serializers.Serializer):
+    outcome = serializers.CharField(help_text='"erased" or "restricted".')
+    erased = serializers.BooleanField()
+    restricted = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField(),
+                                    help_text="Why erasure was refused (empty when erased).")
+    message = serializers.CharField()
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -129,7 +139,9 @@ def _debtor_for_write(request: Request, pk: object) -> Debtor:
 class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     serializer_class = DebtorSerializer
     filterset_fields = ["client", "kind", "country", "do_not_call"]
-    action_permissions = {"flags": ["portfolio.change_debtor"]}
+    action_permissions = {"flags": ["portfolio.change_debtor"],
+                          "export": ["portfolio.export_debtor_data"],
+                          "erase": ["portfolio.erase_debtor_data"]}
 
     def get_unscoped_queryset(self) -> QuerySet[Debtor]:
         return Debtor.objects.prefetch_related("contact_points").order_by("id")
@@ -163,6 +175,27 @@ class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
         debtor = services.debtor_flag_set(debtor=debtor, flag=data.validated_data["flag"],
                                           value=data.validated_data["value"], by=request.user)
         return Response(DebtorSerializer(debtor).data)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """Everything kept about the debtor, one section per app, for an access request
+        (GDPR Art. 15/20); recorded in the audit. Credit managers and administrators."""
+        debtor = self.get_object()
+        data = privacy.debtor_data_export(debtor=debtor, actor=request.user)
+        return Response(data, headers={
+            "Content-Disposition": f'attachment; filename="debtor-{debtor.pk}-data.json"'})
+
+    @extend_schema(request=None, responses={200: ErasureOutcomeSerializer})
+    @action(detail=True, methods=["post"])
+    def erase(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """Answer an erasure request (GDPR Art. 17): personal fields pseudonymised where the
+        law allows it; otherwise processing is restricted (Art. 18) and `reasons` say why.
+        Recorded in the audit. Credit managers and administrators."""
+        outcome = privacy.debtor_erase(debtor=self.get_object(), actor=request.user)
+        return Response({"outcome": "erased" if outcome.erased else "restricted",
+                         "erased": outcome.erased, "restricted": outcome.restricted,
+                         "reasons": outcome.reasons, "message": outcome.message})
 
 
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):

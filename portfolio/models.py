@@ -31,6 +31,16 @@ class Client(models.Model):
     reporting_timezone = models.CharField(_("reporting time zone"), max_length=64,
                                           default="Europe/Rome")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.IN_HOUSE)
+    # How long the client's accounting records (invoices, payments, credit notes) must be
+    # kept, in years from the last entry: a debtor with records younger than this cannot be
+    # erased, only restricted (GDPR Art. 17(3)(b), SPEC §6: retention is per-client
+    # configuration). Default 10: Italian Civil Code art. 2220 (accounting records and
+    # invoices kept ten years from the last entry), also the ordinary limitation period of a
+    # claim (art. 2946).
+    retention_years = models.PositiveSmallIntegerField(
+        _("record retention (years)"), default=10, db_default=10,
+        help_text=_("Years accounting records are kept after the last entry (Italy: 10, "
+                    "Civil Code art. 2220)."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -43,6 +53,8 @@ class Client(models.Model):
                                    name="portfolio_client_currency_iso"),
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"),
                                    name="portfolio_client_country_iso"),
+            models.CheckConstraint(condition=Q(retention_years__gte=1, retention_years__lte=100),
+                                   name="portfolio_client_retention_in_range"),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +103,21 @@ class Debtor(models.Model):
     deceased_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                         on_delete=models.SET_NULL, related_name="+")
     deceased_set_at = models.DateTimeField(null=True, blank=True)
+    # GDPR Art. 18 restriction of processing: set when an erasure request had to be refused
+    # (portfolio/privacy.py). No contact of any kind (the contact engine's hold.restricted),
+    # out of every work queue; the data is only stored.
+    # db_default: the import's and the demo's set-based INSERTs name their columns.
+    processing_restricted = models.BooleanField(_("processing restricted"), default=False,
+                                                db_default=False)
+    processing_restricted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                                 blank=True, on_delete=models.SET_NULL,
+                                                 related_name="+")
+    processing_restricted_at = models.DateTimeField(null=True, blank=True)
+    processing_restricted_reason = models.TextField(_("why processing is restricted"),
+                                                    blank=True, default="", db_default="")
+    # Set when the debtor's personal data was pseudonymised on an erasure request; the
+    # ledger rows stay, named by the pseudonym.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -122,6 +149,15 @@ class Debtor(models.Model):
                 condition=Q(deceased=False) | Q(deceased_set_at__isnull=False),
                 name="portfolio_debtor_deceased_recorded",
             ),
+            models.CheckConstraint(
+                condition=Q(processing_restricted=False)
+                | Q(processing_restricted_at__isnull=False),
+                name="portfolio_debtor_restriction_recorded",
+            ),
+        ]
+        permissions = [
+            ("export_debtor_data", _("Can export a debtor's personal data")),
+            ("erase_debtor_data", _("Can erase or restrict a debtor's personal data")),
         ]
         indexes = [
             # The debtor list and search: a client's debtors by name.

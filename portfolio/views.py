@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
-from portfolio import selectors, services
+from portfolio import privacy, selectors, services
 from portfolio.models import Debtor
 from portfolio.panels import debtor_panels_for
 
@@ -143,3 +144,31 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "allocations": invoice.allocations.select_related("payment"),
         "credit_notes": invoice.credit_notes.all(),
     })
+
+
+# GDPR requests (portfolio/privacy.py). POST only: both acts are recorded in the audit, so
+# neither may be set off by a link, a prefetch or a crawler.
+
+@login_required
+@permission_required("portfolio.export_debtor_data", raise_exception=True)
+@require_POST
+def debtor_export(request: HttpRequest, pk: int) -> HttpResponse:
+    debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
+    data = privacy.debtor_data_export(debtor=debtor, actor=request.user)
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="debtor-{debtor.pk}-data.json"'
+    return response
+
+
+@login_required
+@permission_required("portfolio.erase_debtor_data", raise_exception=True)
+@require_POST
+def debtor_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that the debtor asked for erasure."))
+        return redirect("portfolio:debtor_detail", pk=debtor.pk)
+    outcome = privacy.debtor_erase(debtor=debtor, actor=request.user)
+    (messages.success if outcome.erased else messages.warning)(request, outcome.message)
+    return redirect("portfolio:debtor_detail", pk=debtor.pk)

@@ -14,6 +14,11 @@ class ScoringConfig(AppConfig):
 
         debtor_panel_register(DebtorPanel(key="scoring", template="scoring/_debtor_panel.html",
                                           context=debtor_score_panel_context, order=5))
+        # Its part of a debtor's data export and erasure (portfolio/privacy.py).
+        from portfolio.privacy import privacy_section_register
+        from scoring.privacy import SECTION as PRIVACY_SECTION
+
+        privacy_section_register(PRIVACY_SECTION)
         # A worker process that stops gives its feature readers' sessions back to the server.
         worker_process_shutdown.connect(_readers_close, weak=False, dispatch_uid="scoring")
 

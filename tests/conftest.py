@@ -66,6 +66,15 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _api_rates_reset() -> None:
+    """The API's request rates live in process memory in tests (the "throttle" cache): each
+    test starts with none counted, whatever ran before it in the same minute."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _language_reset() -> Iterator[None]:
     """A request in Italian leaves Italian active on the thread (LocaleMiddleware never
     deactivates it); the next test starts in the default language whatever ran before."""

@@ -44,3 +44,101 @@ def test_the_home_page_speaks_italian_when_asked(client, personas):
     response = client.get("/it/")
     assert response.status_code == 200
     assert 'lang="it"' in response.content.decode()
+
+
+# --- one throttle for every way to authenticate ------------------------------------------------
+
+TOKEN_URL = "/api/v1/auth/token/"
+
+
+def _web_login(client, username, password="wrong"):  # noqa: S107
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_it_refuses_a_token_to_a_user_locked_out_on_the_web(client, personas, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        _web_login(client, "agent_a")
+
+    response = client.post(TOKEN_URL, {"username": "agent_a",
+                                       "password": "correct-horse-battery"})
+
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.json()["error"]["message"]
+    assert "token" not in response.json()
+
+
+def test_failures_at_the_token_endpoint_lock_the_web_login(client, personas, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        assert client.post(TOKEN_URL, {"username": "agent_a",
+                                       "password": "wrong"}).status_code == 400
+
+    response = _web_login(client, "agent_a", "correct-horse-battery")
+
+    assert response.status_code == 200
+    assert "Too many failed attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_login_is_throttled_too(client, personas, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    url = reverse("admin:login")
+    for _ in range(3):
+        client.post(url, {"username": "admin_x", "password": "wrong"})
+
+    response = client.post(url, {"username": "admin_x", "password": "correct-horse-battery"})
+
+    assert response.status_code == 200
+    assert "Too many failed attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_many_usernames_from_one_address_are_throttled(client, personas, settings):
+    """Slow password spraying: one guess for each of many usernames."""
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 4
+    for name in ("leader_a", "manager_a", "committee_a", "nobody"):
+        _web_login(client, name)
+
+    web = _web_login(client, "agent_a", "correct-horse-battery")
+    token = client.post(TOKEN_URL, {"username": "agent_a", "password": "correct-horse-battery"})
+
+    assert "Too many failed sign-ins from your network" in web.content.decode()
+    assert token.status_code == 429
+
+
+def test_the_lock_is_per_address(client, personas, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        _web_login(client, "agent_a")
+
+    response = client.post(reverse("login"), {"username": "agent_a",
+                                              "password": "correct-horse-battery"},
+                           REMOTE_ADDR="192.0.2.7")
+
+    assert response.status_code == 302
+
+
+def test_the_token_endpoint_has_a_rate_of_its_own(client, personas):
+    """DRF's token view turns throttling off; ours answers 429 past the "login" rate."""
+    statuses = [client.post(TOKEN_URL, {"username": f"user{n}", "password": "x"}).status_code
+                for n in range(11)]
+
+    assert statuses[:10] == [400] * 10
+    assert statuses[10] == 429
+
+
+def test_a_correct_token_request_gets_a_token(client, personas):
+    response = client.post(TOKEN_URL, {"username": "agent_a",
+                                       "password": "correct-horse-battery"})
+    assert response.status_code == 200
+    assert response.json()["token"]
+
+
+def test_the_lock_message_speaks_italian(client, personas, settings):
+    settings.LOGIN_MAX_FAILURES = 1
+    _web_login(client, "agent_a")
+
+    response = client.post("/it/login/", {"username": "agent_a", "password": "x"})
+
+    assert "Troppi tentativi non riusciti" in response.content.decode()

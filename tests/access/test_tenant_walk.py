@@ -41,7 +41,7 @@ from django.urls.exceptions import Resolver404
 from django.utils.regex_helper import normalize
 
 from access.api import TenantScopedViewSet
-from access.models import ClientUser, Membership
+from access.models import AuditEvent, ClientUser, Membership
 from access.roles import Role
 from caring.models import CaringAssignment, CaringTask, CourtesyCallInvoice, PlanRun
 from compliance.models import (
@@ -165,6 +165,10 @@ def _build_side(letter: str, staff: list) -> Side:
                              file_sha256="0" * 64, message=f"{tag} import message")
     for n, user in enumerate(staff, start=1):
         Membership.objects.create(id=base + n, user=user, client=client)
+    AuditEvent.objects.create(id=base + 1, client=client, actor=staff[0],
+                              actor_name=staff[0].username, action="debtor.export",
+                              object_type="portfolio.debtor", object_id=str(debtors[0].pk),
+                              detail={"note": f"{tag} audit detail"})
     _build_credit(letter, client, debtors, staff)
     _build_scoring(letter, client, debtors)
     _build_compliance(letter, client, debtors, staff)
@@ -575,7 +579,32 @@ def test_every_registered_api_viewset_is_tenant_scoped():
 def test_the_walk_finds_every_kind_of_route():
     names = {route.name for route in _routes()}
     assert {"portfolio:debtor_detail", "api:debtor-detail", "api:debtor-list", "api-schema",
-            "api-docs", "admin:index", "home"} <= names
+            "api-docs", "admin:index", "home", "portfolio:debtor_export", "api:debtor-export",
+            "api:debtor-erase"} <= names
+
+
+@pytest.mark.parametrize("walker", [Role.CREDIT_MANAGER, "outsider"])
+def test_gdpr_requests_never_reach_another_clients_debtor(world, walker, db):
+    """The walk only GETs; the export and erasure POSTs are asked here, with B's debtors
+    named by A's credit manager and A's debtors by B's viewer: nothing answers, nothing
+    changes, nothing is audited."""
+    other = world.sides["A" if walker == "outsider" else "B"]
+    browser = HttpClient()
+    browser.force_login(world.users[walker])
+    audited = AuditEvent.objects.count()
+    for debtor_id in other.filters["debtor"]:
+        responses = [
+            browser.post(f"/portfolio/debtors/{debtor_id}/export/"),
+            browser.post(f"/portfolio/debtors/{debtor_id}/erase/", {"confirm": "yes"}),
+            browser.get(f"/api/v1/debtors/{debtor_id}/export/"),
+            browser.post(f"/api/v1/debtors/{debtor_id}/erase/"),
+        ]
+        for response in responses:
+            assert response.status_code in (403, 404), response
+            assert f"SECRET-{other.letter}" not in response.content.decode()
+    assert AuditEvent.objects.count() == audited
+    assert not apps.get_model("portfolio", "Debtor").objects.filter(
+        client=other.client, processing_restricted=True).exists()
 
 
 @pytest.mark.parametrize("path", ["/api/v1/debtors/", "/api/v1/invoices/", "/api/v1/payments/"])

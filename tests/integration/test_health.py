@@ -6,8 +6,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.mark.django_db(transaction=True)
-def test_health_reports_database_broker_and_a_live_worker(client, celery_worker_process):
-    response = client.get("/health/?strict=1")
+def test_health_reports_database_broker_and_a_live_worker(admin_client, celery_worker_process):
+    response = admin_client.get("/health/?strict=1")
 
     body = response.json()
     assert response.status_code == 200, body
@@ -17,10 +17,10 @@ def test_health_reports_database_broker_and_a_live_worker(client, celery_worker_
 
 
 @pytest.mark.django_db
-def test_health_fails_when_the_broker_is_unreachable(client, settings):
+def test_health_fails_when_the_broker_is_unreachable(admin_client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
-    response = client.get("/health/")
+    response = admin_client.get("/health/")
 
     assert response.status_code == 503
     assert response.json()["broker"]["status"] == "error"

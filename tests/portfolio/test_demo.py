@@ -354,3 +354,16 @@ def test_the_files_hold_the_same_ledger_as_the_database(tmp_path):
         from_file = {(row["invoice_number"], Decimal(row["amount"]))
                      for row in csv.DictReader(handle)}
     assert from_file == set(Invoice.objects.values_list("number", "amount"))
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_refused_erasure_and_a_restricted_debtor():
+    from access.models import AuditEvent
+
+    call_command("demo_seed", "--invoices", "300", "--today", "2026-11-23", "--force")
+
+    restricted = Debtor.objects.get(processing_restricted=True)
+    assert "owes" in restricted.processing_restricted_reason
+    assert set(AuditEvent.objects.filter(object_id=str(restricted.pk))
+               .values_list("action", flat=True)) == {
+        "debtor.export", "debtor.erasure_refused", "debtor.restrict"}

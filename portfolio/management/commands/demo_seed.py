@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from portfolio.demo import CLIENT_KEYS, demo_portfolio_create
+from portfolio.demo.privacy import demo_privacy_requests
 from portfolio.demo_users import DEMO_PASSWORD, demo_users_create
 from portfolio.models import Client
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
                                "only in the embedded mode (FIDO_EMBEDDED=true) or with --force.")
         if invoices < 1:
             raise CommandError("--invoices must be at least 1.")
-        if Client.objects.exists():
+        fresh = not Client.objects.exists()
+        if not fresh:
             demo_clients = list(Client.objects.order_by("id"))
             self.stdout.write("Demo portfolio already present; logins refreshed.")
         else:
@@ -47,6 +49,11 @@ class Command(BaseCommand):
                                                  clients=clients, method=method,
                                                  progress=self.stdout.write)
         logins = demo_users_create(clients=demo_clients)
+        if fresh:
+            restricted = demo_privacy_requests(clients=demo_clients)
+            if restricted is not None:
+                self.stdout.write(f"GDPR: erasure refused and processing restricted for "
+                                  f"{restricted.name} (debtor {restricted.pk}).")
         self.stdout.write(self.style.SUCCESS(f"Logins (password for all: {DEMO_PASSWORD}):"))
         for login in logins:
             suffix = f" ({login.client_name})" if login.client_name else ""
