@@ -8,16 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from portfolio import selectors
+from portfolio import selectors, validation
 from portfolio.panels import debtor_panels_for
 
 
 def _as_of(request: HttpRequest) -> dt.date:
-    raw = request.GET.get("as_of", "")
-    try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    """`?as_of=`: today by default; a bad one is a 400 naming it (access.middleware)."""
+    return validation.date_query_param(request.GET, "as_of", default=timezone.localdate())
 
 
 @login_required
