@@ -37,7 +37,8 @@ _DESCRIPTIONS = {
 class FidoAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the error responses an operation can give:
 
-    - 400 where the request carries input: a body, or query parameters (filters);
+    - 400 where the request carries input (a body, query parameters), and on every write: a
+      service may refuse the move (DomainError), bodiless actions like submit included;
     - 403 on every operation: authentication and role checks (session authentication comes
       first and sends no challenge, so a missing login is 403, never 401);
     - 404 where the path names an object, and on lists (a stale or forged page cursor);
@@ -50,7 +51,8 @@ class FidoAutoSchema(AutoSchema):
             return None
         parameters = operation.get("parameters", [])
         codes = ["403"]
-        if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
+        if (self.method not in {"GET", "HEAD", "OPTIONS"} or "requestBody" in operation
+                or any(p["in"] == "query" for p in parameters)):
             codes.append("400")
         if any(p["in"] == "path" for p in parameters) or self._is_list_view():
             codes.append("404")
