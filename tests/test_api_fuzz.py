@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -79,6 +82,20 @@ def portfolio(personas):
                     "scoring-models": score.model_id, "caring-policies": policy.pk,
                     "courtesy-calls": call.pk, "contact-decisions": decision.pk,
                     "credit-requests": credit_request.pk}}
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_between_requests() -> Iterator[None]:
+    """The WSGI app closes "old" database connections at each request's start and end; inside
+    the test's transaction that would close the test's own connection (PostgreSQL). Django's
+    test client detaches the same handler for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
