@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults as django_defaults
 from django_filters import filters as django_filters
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from access.errors import DomainError
+from access.pagination import BIGINT_MAX
 from access.scoping import scope_to_user
 
 
@@ -38,6 +44,44 @@ class RolePermissions(permissions.DjangoModelPermissions):
             return super().has_permission(request, view)
         return bool(request.user and request.user.is_authenticated
                     and request.user.has_perms(required))
+
+
+class IdField(serializers.IntegerField):
+    """A row id in input: a positive bigint. A larger number is refused here (400) instead of
+    overflowing the database driver (500)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """`?debtor=ID` as a plain number (an unknown or another client's id gives the same empty
+    page), bounded like IdField so that a huge one is a 400, not a driver overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class ReadOnlyModelSerializer(serializers.ModelSerializer):
+    """Base of the output serializers, whose fields are all read-only.
+
+    DRF drops `allow_blank` from read-only fields, so a choice column that may be blank (an
+    outcome not recorded yet) would be documented as an enum without "": keep it.
+    """
+
+    def include_extra_kwargs(self, kwargs: dict[str, Any],
+                             extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+        blank_choice = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank_choice:
+            kwargs["allow_blank"] = True
+        return kwargs
 
 
 def _client_path(model: type[Any]) -> str | None:
@@ -99,8 +143,24 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
             raise TypeError(f"{cls.__name__} overrides get_queryset; implement "
                             "get_unscoped_queryset so that tenant scoping stays on.")
 
+def _first_problem(detail: Any, path: str = "") -> tuple[str | None, str]:
+    """The first invalid field (dotted path, e.g. "emails.0") and its first message."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = str(key) if key != api_settings.NON_FIELD_ERRORS_KEY else ""
+            return _first_problem(value, f"{path}.{name}" if path and name else path or name)
+    if isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, (dict, list)):
+                return _first_problem(value, f"{path}.{index}" if path else str(index))
+            return path or None, str(value)
+    return path or None, str(detail)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """One error shape for the whole API: {"error": {"code", "message", "field", "details"}}."""
+    """One error shape for the whole API: {"error": {"code", "message", "field", "details"}}
+    (documented by access.schema.ErrorSerializer). `field` and `message` name the first
+    problem; `details` holds every one."""
     if isinstance(exc, DomainError):
         return Response(
             {"error": {"code": exc.code, "message": exc.message, "field": exc.field}},
@@ -109,14 +169,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    field = None
     if isinstance(exc, exceptions.ValidationError):
-        message = "The request has invalid fields."
+        field, problem = _first_problem(exc.detail)
+        message = (_("%(field)s: %(problem)s") % {"field": field, "problem": problem}
+                   if field else problem) or _("The request has invalid fields.")
         code = "invalid"
     else:
         detail = getattr(exc, "detail", "")
         message = str(detail)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-    response.data = {"error": {"code": code, "message": message, "field": None,
+    response.data = {"error": {"code": code, "message": message, "field": field,
                                "details": response.data}}
     return response
 
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 404 of every URL (config.urls.handler404): under /api/ one that matched no route
+    (`/api/v1/debtors/abc/`) answers in the API's error shape too, never an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": _("Not found."),
+                                       "field": None}}, status=404)
+    return django_defaults.page_not_found(request, exception)  # type: ignore[arg-type]

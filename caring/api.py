@@ -3,6 +3,7 @@ outcome action (agents and team leaders); every role that sees a client reads.""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -13,11 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from access.api import TenantScopedViewSet
+from access.api import IdField, ReadOnlyModelSerializer, TenantScopedViewSet
 from access.errors import DomainError
 from caring import services
 from caring.models import BANDS, CaringPolicy, CourtesyCall
 from portfolio import selectors as portfolio_selectors
+from portfolio.validation import MoneyField, SaneDateField, SaneDateTimeField
 
 
 class CaringPolicySerializer(serializers.ModelSerializer):
@@ -30,19 +32,21 @@ class CaringPolicySerializer(serializers.ModelSerializer):
 
 
 class CaringPolicyInputSerializer(serializers.Serializer):
-    client = serializers.IntegerField(required=False)
+    # The bounds are caring.services._policy_data_clean's, stated here for the schema.
+    client = IdField(required=False)
     segment = serializers.ChoiceField(choices=CaringPolicy.Segment.choices,
                                       default=CaringPolicy.Segment.ALL)
-    days_before_due = serializers.IntegerField(default=5)
-    min_amount = serializers.DecimalField(max_digits=14, decimal_places=2, default=0)
+    days_before_due = serializers.IntegerField(default=5, min_value=1, max_value=30)
+    min_amount = MoneyField(default=Decimal("0"))
     bands = serializers.CharField(max_length=5, default="".join(BANDS))
-    max_attempts = serializers.IntegerField(default=3)
-    control_share = serializers.DecimalField(max_digits=4, decimal_places=3, default="0.100")
-    calls_per_agent_hour = serializers.IntegerField(default=10)
+    max_attempts = serializers.IntegerField(default=3, min_value=1, max_value=10)
+    control_share = serializers.DecimalField(max_digits=4, decimal_places=3, default="0.100",
+                                             min_value=Decimal("0"), max_value=Decimal("0.5"))
+    calls_per_agent_hour = serializers.IntegerField(default=10, min_value=1, max_value=60)
     active = serializers.BooleanField(default=True)
 
 
-class CourtesyCallSerializer(serializers.ModelSerializer):
+class CourtesyCallSerializer(ReadOnlyModelSerializer):
     invoices = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     debtor_name = serializers.CharField(source="debtor.name", read_only=True)
 
@@ -57,8 +61,8 @@ class CourtesyCallSerializer(serializers.ModelSerializer):
 
 class OutcomeInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=CourtesyCall.Outcome.choices)
-    payment_date = serializers.DateField(required=False, allow_null=True, default=None)
-    callback_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    payment_date = SaneDateField(required=False, allow_null=True, default=None)
+    callback_at = SaneDateTimeField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -91,12 +95,13 @@ class CaringPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(request=CaringPolicyInputSerializer, responses=CaringPolicySerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         policy = self.get_object()
-        current = {name: getattr(policy, name) for name in (
+        # The body is checked alone first: anything but an object of known fields is a 400.
+        data = CaringPolicyInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = {name: getattr(policy, name) for name in (
             "segment", "days_before_due", "min_amount", "bands", "max_attempts",
             "control_share", "calls_per_agent_hour", "active")}
-        data = CaringPolicyInputSerializer(data={**current, **request.data})
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values.update(data.validated_data)
         values.pop("client", None)
         policy = services.policy_update(policy=policy, data=services.PolicyData(**values))
         return Response(CaringPolicySerializer(policy).data)

@@ -3,8 +3,6 @@ follow-up tasks calls open, and the comparison of called and control invoices.""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -20,6 +18,7 @@ from caring import selectors, services
 from caring.forms import OutcomeForm, PolicyForm
 from caring.models import CaringPolicy, CaringTask
 from portfolio import selectors as portfolio_selectors
+from portfolio import validation
 
 
 def _runs_context(request: HttpRequest) -> dict[str, object]:
@@ -237,10 +236,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     policy = None
     if request.GET.get("policy"):
         policy = selectors.policy_get_for_user(user=request.user, pk=request.GET["policy"])
-    try:
-        as_of = dt.date.fromisoformat(request.GET.get("as_of", ""))
-    except ValueError:
-        as_of = timezone.localdate()
+    as_of = validation.date_query_param(request.GET, "as_of", default=timezone.localdate())
     groups = selectors.caring_compare(
         assignments=selectors.assignments_for_user(user=request.user, policy=policy),
         as_of=as_of)

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from rest_framework import mixins, serializers
 from rest_framework.routers import DefaultRouter
 
-from access.api import TenantScopedViewSet
+from access.api import IdFilter, TenantScopedViewSet
 from compliance.models import ContactDecision
 
 
@@ -23,7 +23,7 @@ class ContactDecisionSerializer(serializers.ModelSerializer):
 class ContactDecisionFilter(django_filters.FilterSet):
     # A plain number, not a choice validated against every debtor: an unknown or another
     # client's id must give the same empty page, never a 400 that confirms it exists.
-    debtor = django_filters.NumberFilter(field_name="debtor_id")
+    debtor = IdFilter(field_name="debtor_id")
 
     class Meta:
         model = ContactDecision

@@ -15,12 +15,13 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
-from access.api import TenantScopedViewSet
+from access.api import IdField, ReadOnlyModelSerializer, TenantScopedViewSet
 from access.errors import DomainError
 from credit import selectors, services
 from credit.models import CreditDecision, CreditLimit, CreditLimitRequest, FinancialStatement
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import Debtor
+from portfolio.validation import DATE_MAX, DATE_MIN, TEXT_MAX_LENGTH, MoneyField
 
 
 class CreditLimitSerializer(serializers.ModelSerializer):
@@ -51,7 +52,7 @@ class CreditDecisionSerializer(serializers.ModelSerializer):
         return data
 
 
-class CreditRequestSerializer(serializers.ModelSerializer):
+class CreditRequestSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = CreditLimitRequest
         fields = ["id", "client", "debtor", "kind", "amount", "currency", "justification",
@@ -70,20 +71,20 @@ class CreditRequestSerializer(serializers.ModelSerializer):
 
 
 class CreditRequestInputSerializer(serializers.Serializer):
-    debtor = serializers.IntegerField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    justification = serializers.CharField()
+    debtor = IdField()
+    amount = MoneyField()
+    justification = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     submit = serializers.BooleanField(default=False)
 
 
 class DecisionInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="",
-                                    max_length=5000)
+                                    max_length=TEXT_MAX_LENGTH)
 
 
 class ApproveInputSerializer(DecisionInputSerializer):
     override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=5000,
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH,
         help_text="Required when the amount is above the recommended limit: why approve it.")
 
 
@@ -96,13 +97,13 @@ class FinancialStatementSerializer(serializers.ModelSerializer):
 
 
 class FinancialStatementInputSerializer(serializers.Serializer):
-    debtor = serializers.IntegerField()
-    fiscal_year = serializers.IntegerField()
+    debtor = IdField()
+    fiscal_year = serializers.IntegerField(min_value=DATE_MIN.year, max_value=DATE_MAX.year)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in FinancialStatement.FIGURES:
-            self.fields[name] = serializers.DecimalField(max_digits=14, decimal_places=2)
+        for name, may_be_negative in FinancialStatement.FIGURES.items():
+            self.fields[name] = MoneyField(allow_negative=may_be_negative)
 
 
 def _debtor_for_write(request: Request, pk: object) -> Debtor:
@@ -168,7 +169,7 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CreditDecisionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def decisions(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         credit_request = self.get_object()
         rows = credit_request.decisions.select_related("actor").order_by("id")

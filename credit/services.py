@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import logging
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +39,7 @@ from credit.models import (
     FinancialStatement,
 )
 from credit.scores import ScoreSnapshot, bands_dropped, score_for_debtor, scores_for_debtors
+from portfolio import validation
 from portfolio.models import Client, Debtor
 from portfolio.services import debtor_credit_limit_set, money_parse
 
@@ -567,18 +568,8 @@ def _figure_parse(value: object, *, name: str) -> Decimal:
         raise DomainError(_("%(name)s is empty.") % {"name": name}, code="required", field=name)
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # Italian decimal comma
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise DomainError(_("%(name)s %(value)r is not a number.") % {
-            "name": name, "value": value}, code="bad_amount", field=name) from None
-    if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
-        raise DomainError(_("%(name)s %(value)r is not a usable amount.") % {
-            "name": name, "value": value}, code="bad_amount", field=name)
-    if amount < 0 and not may_be_negative:
-        raise DomainError(_("%(name)s %(amount)s cannot be negative.") % {
-            "name": name, "amount": texts.number(amount)}, code="bad_amount", field=name)
-    return amount.quantize(Decimal("0.01"))
+    # The amount rules every write shares (plain decimal, two decimals, below 10^12).
+    return validation.money_parse(text, field=name, allow_negative=may_be_negative)
 
 
 def _year_parse(value: object) -> int:

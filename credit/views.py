@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
+from access.pagination import page_number
 from credit import analysis, selectors, services, texts
 from credit.forms import (
     CreditRequestForm,
@@ -58,10 +59,7 @@ def over_limit(request: HttpRequest) -> HttpResponse:
     debtors = selectors.over_limit_list(user=request.user, include_warnings=include_warnings)
     # No COUNT(*): it would aggregate every open invoice of the client a second time (about
     # 1 s per pass at 1,000,000 invoices); one extra row says whether a next page exists.
-    try:
-        number = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        number = 1
+    number = page_number(request.GET.get("page"), page_size=PAGE)
     found = list(debtors[(number - 1) * PAGE:number * PAGE + 1])
     utilisations = selectors.credit_utilisation_for_debtors([debtor.pk for debtor in found])
     rows = [(debtor, utilisations[debtor.pk]) for debtor in found[:PAGE]]

@@ -16,11 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from access.api import TenantScopedViewSet
+from access.api import IdField, TenantScopedViewSet
 from access.errors import DomainError
 from portfolio import privacy, selectors, services
 from portfolio.imports import services as import_services
 from portfolio.models import Client, CreditNote, Debtor, ImportJob, Invoice, Payment
+from portfolio.validation import CountryField, EmailAddressField, MoneyField, SaneDateField
+
+# Phones or e-mail addresses one request may give a debtor.
+CONTACTS_MAX = 10
 
 
 # Output serializers are read-only: writes go through the input serializers and a service. A
@@ -54,19 +58,24 @@ class DebtorSerializer(serializers.ModelSerializer):
         return self._points(debtor, "email")
 
 
+# Input serializers check with portfolio.validation, the rules the imports apply too; the
+# services check again (other callers), with the same functions.
 class DebtorInputSerializer(serializers.Serializer):
-    client = serializers.IntegerField()
+    client = IdField()
     external_ref = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Debtor.Kind.choices)
-    country = serializers.CharField(max_length=2)
+    country = CountryField()
     tax_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     vat_number = serializers.CharField(max_length=32, required=False, allow_blank=True,
                                        default="")
     region = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    phones = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    emails = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=services.PHONE_INPUT_MAX_LENGTH),
+        required=False, default=list, max_length=CONTACTS_MAX)
+    emails = serializers.ListField(child=EmailAddressField(), required=False, default=list,
+                                   max_length=CONTACTS_MAX)
 
 
 class DebtorFlagInputSerializer(serializers.Serializer):
@@ -94,11 +103,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 
 class InvoiceInputSerializer(serializers.Serializer):
-    debtor = serializers.IntegerField()
+    debtor = IdField()
     number = serializers.CharField(max_length=64)
-    issue_date = serializers.DateField()
-    due_date = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    issue_date = SaneDateField()
+    due_date = SaneDateField()
+    amount = MoneyField()
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -110,10 +119,10 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentInputSerializer(serializers.Serializer):
-    debtor = serializers.IntegerField()
+    debtor = IdField()
     external_ref = serializers.CharField(max_length=64)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    value_date = serializers.DateField()
+    amount = MoneyField(allow_zero=False)
+    value_date = SaneDateField()
     method = serializers.ChoiceField(choices=Payment.Method.choices,
                                      default=Payment.Method.BANK_TRANSFER)
     invoice_reference = serializers.CharField(max_length=64, required=False, allow_blank=True,
@@ -162,6 +171,7 @@ class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
         return Response(DebtorSerializer(debtor).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
+    @extend_schema(request=DebtorFlagInputSerializer, responses=DebtorSerializer)
     @action(detail=True, methods=["post"], serializer_class=DebtorFlagInputSerializer)
     def flags(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         """Set or clear do-not-call, vulnerable or deceased; who and when are recorded."""
@@ -245,12 +255,12 @@ class CreditNoteSerializer(serializers.ModelSerializer):
 
 
 class CreditNoteInputSerializer(serializers.Serializer):
-    invoice = serializers.IntegerField()
+    invoice = IdField()
     number = serializers.CharField(max_length=64)
     kind = serializers.ChoiceField(choices=CreditNote.Kind.choices,
                                    default=CreditNote.Kind.CREDIT_NOTE)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    issue_date = serializers.DateField()
+    amount = MoneyField(allow_zero=False)
+    issue_date = SaneDateField()
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -308,7 +318,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 
 class ImportJobInputSerializer(serializers.Serializer):
-    client = serializers.IntegerField()
+    client = IdField()
     kind = ImportKindField()
     file = serializers.FileField()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
@@ -14,40 +14,26 @@ from django.utils import timezone
 from access.errors import DomainError
 from access.roles import Role
 from access.scoping import access_for
+from portfolio import validation
 from portfolio.allocation import allocate_open_payments
 from portfolio.contact_data import identifier_validate, phone_normalise, timezone_from_address
 from portfolio.messages import N_
 from portfolio.models import Client, ContactPoint, CreditNote, Debtor, Invoice, Payment
 
-CENT = Decimal("0.01")
+CENT = validation.CENT
 
 
 def money_parse(value: object, *, field_name: str = "amount", allow_zero: bool = True) -> Decimal:
-    """A Decimal with at most two decimals, never negative; DomainError naming the field else."""
-    try:
-        amount = Decimal(str(value).strip().replace(" ", ""))
-    except (InvalidOperation, ValueError):
-        raise DomainError(N_("%(field)s %(value)s is not a number.")
-                          % {"field": field_name, "value": repr(value)}, code="bad_amount",
-                          field=field_name) from None
-    if not amount.is_finite():
-        raise DomainError(N_("%(field)s %(value)s is not a number.")
-                          % {"field": field_name, "value": repr(value)}, code="bad_amount",
-                          field=field_name)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        refusal = (N_("%(field)s %(value)s must be zero or more.") if allow_zero
-                   else N_("%(field)s %(value)s must be above zero."))
-        raise DomainError(refusal % {"field": field_name, "value": value}, code="bad_amount",
-                          field=field_name)
-    if amount != amount.quantize(CENT):
-        raise DomainError(N_("%(field)s %(value)s has more than two decimals.")
-                          % {"field": field_name, "value": value},
-                          code="bad_amount", field=field_name)
-    if amount >= Decimal("1e12"):
-        raise DomainError(N_("%(field)s %(value)s is too large.")
-                          % {"field": field_name, "value": value}, code="bad_amount",
-                          field=field_name)
-    return amount.quantize(CENT)
+    """A Decimal with at most two decimals, never negative; DomainError naming the field else.
+    The rule itself is portfolio.validation's, shared with the API and the imports."""
+    return validation.money_parse(value, field=field_name, allow_zero=allow_zero)
+
+
+# Free-text fields of a debtor, each no longer than its column (portfolio.validation.text_check).
+_DEBTOR_TEXT_FIELDS = ("external_ref", "name", "tax_code", "vat_number", "sector",
+                       "address_line", "postal_code", "city", "region", "language")
+# A phone as written ("+39 02 1234 5678 int. 12"): longer input is not a number.
+PHONE_INPUT_MAX_LENGTH = 40
 
 
 @dataclass
@@ -76,25 +62,23 @@ def debtor_data_clean(data: DebtorData) -> DebtorData:
                           field="external_ref")
     if not data.name.strip():
         raise DomainError(N_("The name is empty."), code="required", field="name")
+    for name in _DEBTOR_TEXT_FIELDS:
+        validation.text_check(getattr(data, name).strip(), field=name,
+                              max_length=Debtor._meta.get_field(name).max_length)
     if data.kind not in Debtor.Kind.values:
         raise DomainError(N_("kind %(kind)s must be one of %(choices)s.")
                           % {"kind": repr(data.kind), "choices": ", ".join(Debtor.Kind.values)},
                           code="bad_choice", field="kind")
-    country = data.country.strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        raise DomainError(N_("country %(country)s is not a two-letter ISO code.")
-                          % {"country": repr(data.country)},
-                          code="bad_country", field="country")
+    country = validation.country_check(data.country)
+    if data.founded_year is not None:
+        validation.founded_year_check(data.founded_year)
     phones = []
     for raw in data.phones:
         if raw.strip():
+            validation.text_check(raw, field="phone", max_length=PHONE_INPUT_MAX_LENGTH)
             number, _zones = phone_normalise(raw, default_country=country)
             phones.append(number)
-    emails = [email.strip().lower() for email in data.emails if email.strip()]
-    for email in emails:
-        if "@" not in email or email.startswith("@") or email.endswith("@"):
-            raise DomainError(N_("%(email)s is not an e-mail address.")
-                              % {"email": repr(email)}, code="bad_email", field="email")
+    emails = [validation.email_check(email) for email in data.emails if email.strip()]
     return DebtorData(
         external_ref=data.external_ref.strip(), name=data.name.strip(), kind=data.kind,
         country=country,
@@ -200,6 +184,8 @@ def contact_point_wrong_number_clear(*, point: ContactPoint) -> ContactPoint:
 
 
 def _check_dates(issue_date: dt.date, due_date: dt.date) -> None:
+    validation.date_check(issue_date, field="issue_date")
+    validation.date_check(due_date, field="due_date")
     if due_date < issue_date:
         raise DomainError(f"The due date {due_date} is before the issue date {issue_date}.",
                           code="bad_dates", field="due_date")
@@ -211,8 +197,7 @@ def invoice_create(*, client: Client, debtor: Debtor, number: str, issue_date: d
     if debtor.client_id != client.pk:
         raise DomainError("The debtor belongs to another client.", code="wrong_client",
                           field="debtor")
-    if not number.strip():
-        raise DomainError("The invoice number is empty.", code="required", field="number")
+    validation.text_check(number.strip(), field="number", max_length=64, required=True)
     amount = money_parse(amount)
     _check_dates(issue_date, due_date)
     try:
@@ -247,6 +232,9 @@ def payment_record(*, client: Client, debtor: Debtor, external_ref: str, amount:
         raise DomainError(f"method {method!r} must be one of {', '.join(Payment.Method.values)}.",
                           code="bad_choice", field="method")
     amount = money_parse(amount, allow_zero=False)
+    validation.date_check(value_date, field="value_date")
+    validation.text_check(external_ref.strip(), field="external_ref", max_length=64)
+    validation.text_check(invoice_reference.strip(), field="invoice_reference", max_length=64)
     existing = Payment.objects.filter(client=client, external_ref=external_ref.strip()).first()
     if existing is not None:
         if existing.amount != amount or existing.debtor_id != debtor.pk:
@@ -268,6 +256,9 @@ def credit_note_issue(*, invoice: Invoice, number: str, amount: Decimal, issue_d
                       by: AbstractBaseUser | None = None) -> CreditNote:
     """Lower an invoice's balance by a credit note, adjustment or write-off."""
     amount = money_parse(amount, allow_zero=False)
+    validation.date_check(issue_date, field="issue_date")
+    validation.text_check(number.strip(), field="number", max_length=64, required=True)
+    validation.text_check(reason, field="reason", max_length=200)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if amount > invoice.open_balance:
         raise DomainError(f"The credit of {amount} exceeds the open balance of "

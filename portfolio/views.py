@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
-from portfolio import privacy, selectors, services
+from portfolio import privacy, selectors, services, validation
 from portfolio.models import Debtor
 from portfolio.panels import debtor_panels_for
 
@@ -29,11 +29,8 @@ FLAG_LABELS = {
 
 
 def _as_of(request: HttpRequest) -> dt.date:
-    raw = request.GET.get("as_of", "")
-    try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    """`?as_of=`: today by default; a bad one is a 400 naming it (access.middleware)."""
+    return validation.date_query_param(request.GET, "as_of", default=timezone.localdate())
 
 
 @login_required

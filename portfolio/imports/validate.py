@@ -7,7 +7,6 @@ rows themselves. Every problem is recorded with its line, its column and a sente
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import re
@@ -16,20 +15,18 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.utils import timezone
-
 from access.errors import DomainError
+from portfolio import validation
 from portfolio.contact_data import phone_normalise, timezone_from_address
 from portfolio.imports import writers
 from portfolio.imports.columns import COLUMNS
 from portfolio.messages import N_ as _
 from portfolio.messages import Message
 from portfolio.models import Client, Debtor, Payment
-from portfolio.services import DebtorData, debtor_data_clean, money_parse
+from portfolio.services import DebtorData, debtor_data_clean
+from portfolio.validation import PLAIN_MONEY
 
 ERRORS_KEPT = 1000
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_PLAIN_MONEY = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
 # Characters the COPY text format escapes (see writers.copy_line).
 _ESCAPED = re.compile(r"[\\\t\n\r]")
 Staged = list[tuple[str, tuple[object, ...]]]
@@ -64,57 +61,44 @@ class RowProblem(Exception):
 @functools.lru_cache(maxsize=1 << 16)
 def _real_iso_date(value: str) -> bool:
     # A file repeats a few hundred dates over a million rows: each is parsed once.
-    if not _ISO_DATE.fullmatch(value):
-        return False
     try:
-        dt.date.fromisoformat(value)
-    except ValueError:
+        validation.date_parse(value, field="")
+    except DomainError:
         return False
     return True
 
 
+# Each cell goes through portfolio.validation, the rules the API applies too; a refusal keeps
+# its message, which names the column.
 def _date(value: str, column: str) -> str:
     if _real_iso_date(value):
         return value
-    if not value:
-        raise RowProblem(column, _("%(column)s is empty; write the date as YYYY-MM-DD.")
-                         % {"column": column})
-    if not _ISO_DATE.fullmatch(value):
-        raise RowProblem(column, _("%(column)s %(value)s is not in the format YYYY-MM-DD "
-                                   "(e.g. 2026-01-31).") % {"column": column, "value": repr(value)})
     try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise RowProblem(column, _("%(column)s %(value)s is not a real date.")
-                         % {"column": column, "value": repr(value)}) from None
+        validation.date_parse(value, field=column)
+    except DomainError as error:
+        raise RowProblem(column, error.message) from None
     return value
 
 
 def _money(value: str, column: str, *, allow_zero: bool) -> Decimal | str:
     # The common case, checked by one regex: digits, a point and at most two decimals, below
-    # 10^12 (money_parse's limit). Anything else goes through money_parse for its message.
-    if _PLAIN_MONEY.fullmatch(value) and (allow_zero or value.strip("0.")):
+    # 10^12 (validation.MONEY_MAX). Anything else goes through money_parse for its message.
+    if PLAIN_MONEY.fullmatch(value) and (allow_zero or value.strip("0.")):
         return value
     if not value:
-        raise RowProblem(column, _("%(column)s is empty.") % {"column": column})
-    if "," in value:
-        raise RowProblem(column, _("%(column)s %(value)s: write decimals with a point and no "
-                                   "thousands separator (e.g. 1234.56).")
-                         % {"column": column, "value": repr(value)})
+        raise RowProblem(column, _("%(field)s is empty.") % {"field": column})
     try:
-        return money_parse(value, field_name=column, allow_zero=allow_zero)
+        return validation.money_parse(value, field=column, allow_zero=allow_zero)
     except DomainError as error:
         raise RowProblem(column, error.message) from None
 
 
 def _text(value: str, column: str, *, max_length: int, required: bool = False) -> str:
-    if required and not value:
-        raise RowProblem(column, _("%(column)s is empty.") % {"column": column})
-    if len(value) > max_length:
-        raise RowProblem(column, _("%(column)s is %(length)s characters long; at most "
-                                   "%(max_length)s.")
-                         % {"column": column, "length": len(value), "max_length": max_length})
-    return value
+    try:
+        return validation.text_check(value, field=column, max_length=max_length,
+                                     required=required)
+    except DomainError as error:
+        raise RowProblem(column, error.message) from None
 
 
 class RowChecker:
@@ -230,7 +214,7 @@ class InvoiceChecker(_NeedsDebtors):
             debtor_id = self.debtors.get(code)
             if (debtor_id is not None and 0 < len(number) <= 64 and number not in self.seen
                     and _real_iso_date(issue) and _real_iso_date(due) and issue <= due
-                    and _PLAIN_MONEY.fullmatch(amount) and not _ESCAPED.search(number)):
+                    and PLAIN_MONEY.fullmatch(amount) and not _ESCAPED.search(number)):
                 self.seen[number] = line
                 return [(_INVOICES, f"{line}\t{number}\t{debtor_id}\t{issue}\t{due}\t{amount}\n")]
         return super().check(line, values)
@@ -297,10 +281,8 @@ class PaymentChecker(_NeedsDebtors):
 
 
 # debtor_data_clean names its fields after the model; the file names them after the columns.
+# Their lengths and formats are checked there, with the API's rules.
 _DEBTOR_FIELD_COLUMNS = {"external_ref": "customer_code", "address_line": "address"}
-_DEBTOR_LENGTHS = {"customer_code": 64, "name": 200, "region": 16, "city": 100,
-                   "postal_code": 16, "address": 200, "vat_number": 32, "tax_code": 32,
-                   "email": 254, "language": 8, "sector": 64}
 
 
 class DebtorChecker(RowChecker):
@@ -309,16 +291,13 @@ class DebtorChecker(RowChecker):
 
     def check_row(self, line: int, v: list[str]) -> Staged:
         i = self.index
-        for column, max_length in _DEBTOR_LENGTHS.items():
-            _text(v[i[column]], column, max_length=max_length)
         founded = v[i["founded_year"]]
         founded_year = None
         if founded:
-            if not founded.isdigit() or not 1000 <= int(founded) <= timezone.now().year:
-                raise RowProblem("founded_year", _("founded_year %(value)s is not a year "
-                                                   "(four digits, not in the future).")
-                                 % {"value": repr(founded)})
-            founded_year = int(founded)
+            try:
+                founded_year = validation.founded_year_check(founded)
+            except DomainError as error:
+                raise RowProblem("founded_year", error.message) from None
         other = v[i["other_exposure"]]
         other_exposure = _money(other, "other_exposure", allow_zero=True) if other \
             else Decimal("0.00")

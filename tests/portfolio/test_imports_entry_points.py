@@ -105,7 +105,7 @@ def test_the_api_reports_rejected_rows(world):
     body = response.json()
     assert body["status"] == "rejected"
     assert body["errors"] == [{"line": 2, "column": "amount",
-                               "message": "amount -1 must be zero or more."}]
+                               "message": "amount -1 cannot be negative; write zero or more."}]
 
 
 def test_the_api_refuses_a_file_above_the_limit(world, settings):
