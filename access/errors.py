@@ -12,6 +12,16 @@ class DomainError(Exception):
 
     def __init__(self, message: str, *, code: str = "invalid", field: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        # As raised: a plain string, or a message that keeps its msgid and values
+        # (portfolio.messages.Message), which a file check stores to show it later in the
+        # reader's language.
+        self.raw_message = message
         self.code = code
         self.field = field
+
+    @property
+    def message(self) -> str:
+        """The sentence in the active language: a message that kept its msgid is translated
+        when it is read, so a refusal raised in English reads in Italian on an Italian page."""
+        translated = getattr(self.raw_message, "translated", None)
+        return translated() if callable(translated) else str(self.raw_message)

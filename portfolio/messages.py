@@ -58,6 +58,10 @@ class Message(str):
     def __mod__(self, params: Any) -> Message:  # type: ignore[override]
         return Message(self.msgid, params)
 
+    def translated(self) -> str:
+        """This message in the active language (DomainError.message reads it)."""
+        return message_text(self)
+
     def as_stored(self) -> dict[str, Any]:
         stored: dict[str, Any] = {"message": str(self), "msgid": self.msgid}
         if self.params is not None:

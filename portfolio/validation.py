@@ -9,7 +9,9 @@ checker all call these, so a value refused in a file is refused by the API with 
 - countries: an ISO 3166-1 alpha-2 code that exists (pycountry's list);
 - free text: at most the column's length.
 
-Each check raises DomainError naming the field and the problem, in the active language. The
+Each check raises DomainError naming the field and the problem; its message keeps its msgid
+(portfolio.messages), so it reads in the language of whoever reads it, even when a worker
+checked the file. The
 DRF fields at the end wrap the same checks for the serializers, so the OpenAPI schema shows them.
 """
 
@@ -24,11 +26,11 @@ from typing import Any
 import pycountry
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access.errors import DomainError
+from portfolio.messages import N_ as _
 
 DATE_MIN = dt.date(1900, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)

@@ -76,7 +76,7 @@ def _date(value: str, column: str) -> str:
     try:
         validation.date_parse(value, field=column)
     except DomainError as error:
-        raise RowProblem(column, error.message) from None
+        raise RowProblem(column, error.raw_message) from None
     return value
 
 
@@ -90,7 +90,7 @@ def _money(value: str, column: str, *, allow_zero: bool) -> Decimal | str:
     try:
         return validation.money_parse(value, field=column, allow_zero=allow_zero)
     except DomainError as error:
-        raise RowProblem(column, error.message) from None
+        raise RowProblem(column, error.raw_message) from None
 
 
 def _text(value: str, column: str, *, max_length: int, required: bool = False) -> str:
@@ -98,7 +98,7 @@ def _text(value: str, column: str, *, max_length: int, required: bool = False) -
         return validation.text_check(value, field=column, max_length=max_length,
                                      required=required)
     except DomainError as error:
-        raise RowProblem(column, error.message) from None
+        raise RowProblem(column, error.raw_message) from None
 
 
 class RowChecker:
@@ -297,7 +297,7 @@ class DebtorChecker(RowChecker):
             try:
                 founded_year = validation.founded_year_check(founded)
             except DomainError as error:
-                raise RowProblem("founded_year", error.message) from None
+                raise RowProblem("founded_year", error.raw_message) from None
         other = v[i["other_exposure"]]
         other_exposure = _money(other, "other_exposure", allow_zero=True) if other \
             else Decimal("0.00")
@@ -316,7 +316,7 @@ class DebtorChecker(RowChecker):
             if column == "phone" and v[i["mobile"]] and v[i["mobile"]] in error.message:
                 column = "mobile"
             raise RowProblem(column, _("%(column)s: %(problem)s")
-                             % {"column": column, "problem": error.message}) from None
+                             % {"column": column, "problem": error.raw_message}) from None
         self._once(clean.external_ref, line, "customer_code")
         debtor_row = (line, clean.external_ref, clean.kind, clean.name, clean.tax_code,
                       clean.vat_number, clean.sector, clean.founded_year, clean.address_line,
