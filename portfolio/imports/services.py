@@ -236,10 +236,12 @@ def _checked_files_delete(job_id: int) -> None:
 
 def _rejected_by_file(job_id: int, error: DomainError) -> None:
     ImportJob.objects.filter(pk=job_id).update(
-        status=Status.REJECTED, message=error.message, error_count=1,
-        errors=[{"line": None, "column": error.field or "file", "message": str(error.message),
+        status=Status.REJECTED, message=str(error.raw_message), error_count=1,
+        errors=[{"line": None, "column": error.field or "file",
+                 "message": str(error.raw_message),
                  # Checked by a worker: kept translatable, shown in the reader's language.
-                 **(error.message.as_stored() if isinstance(error.message, Message) else {})}],
+                 **(error.raw_message.as_stored() if isinstance(error.raw_message, Message)
+                    else {})}],
         finished_at=timezone.now())
 
 

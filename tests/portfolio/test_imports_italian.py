@@ -34,7 +34,7 @@ def test_the_import_page_shows_rejected_rows_in_italian(client, personas):
 
     assert "issue_date &#x27;31/01/2026&#x27; non è nel formato AAAA-MM-GG" in italian
     assert "non è un debitore di" in italian
-    assert "amount -3 deve essere zero o più." in italian
+    assert "amount -3 non può essere negativo" in italian
     assert "is not in the format" not in italian
     assert "issue_date &#x27;31/01/2026&#x27; is not in the format YYYY-MM-DD" in english
     assert "3 row(s) rejected" in english
