@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "scoring",
     "compliance",
     "caring",
+    "recovery",
 ]
 
 MIDDLEWARE = [
