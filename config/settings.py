@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     # and cancel calls whose invoices were paid or disputed since, every 15 minutes.
     "caring-plan": {"task": "caring.plan_task", "schedule": 3600.0},
     "caring-sweep": {"task": "caring.sweep_task", "schedule": 900.0},
+    # Collections: open, refresh, close and re-prioritise every client's cases every hour
+    # (idempotent; catches up after an outage), and judge promises whose grace days ended.
+    "recovery-cases": {"task": "recovery.cases_refresh_task", "schedule": 3600.0},
+    "recovery-promises": {"task": "recovery.promises_evaluate_task", "schedule": 3600.0},
     # Imports: drop the staging tables kept for commits that will not come (see
     # portfolio/imports/services.py, `import_stages_expire`).
     "import-stages-expire": {"task": "portfolio.import_stages_expire", "schedule": 3600.0},
