@@ -87,24 +87,47 @@ _MANAGE_SCORING = {"scoring.train_scoringmodel", "scoring.promote_scoringmodel",
 # client, as controller, asks the agency for it. Erasure is never for client viewers or agents.
 _PRIVACY_REQUESTS = {"portfolio.export_debtor_data", "portfolio.erase_debtor_data"}
 
+# Collections: everyone who sees a client reads its cases, contacts, promises, plans and
+# disputes (a client viewer reads the shared story too). Agents claim cases, record contacts
+# and hand a case to the next level; team leaders also work second-level and complaint cases,
+# approve plans above the threshold and resolve disputes; only credit managers approve legal.
+_RECOVERY_MODELS = ("collectioncase", "casestagechange", "collectioncontact", "callback",
+                    "promisetopay", "paymentplan", "instalment", "dispute", "disputedinvoice")
+_VIEW_RECOVERY = {f"recovery.view_{model}" for model in _RECOVERY_MODELS}
+_WORK_RECOVERY = _VIEW_RECOVERY | {
+    "recovery.work_case", "recovery.escalate_case", "recovery.add_collectioncontact",
+    "recovery.add_callback", "recovery.add_promisetopay", "recovery.add_paymentplan",
+    "recovery.add_dispute", "recovery.view_agentskills",
+}
+_LEAD_RECOVERY = _WORK_RECOVERY | {
+    "recovery.work_second_level", "recovery.approve_paymentplan", "recovery.change_paymentplan",
+    "recovery.resolve_dispute", "recovery.change_dispute", "recovery.change_agentskills",
+}
+_MANAGE_RECOVERY = _VIEW_RECOVERY | {
+    "recovery.escalate_case", "recovery.approve_legal", "recovery.approve_paymentplan",
+    "recovery.resolve_dispute", "recovery.view_agentskills", "recovery.change_agentskills",
+    "recovery.add_agentskills",
+}
+
 # Permissions named per role as "app_label.codename". Permissions of apps that are not
 # installed yet are skipped quietly and picked up by the next migrate.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _VIEW_PORTFOLIO - {"portfolio.view_importjob"}
     | {"portfolio.change_debtor", "portfolio.add_contactpoint"} | _VIEW_CREDIT | _PROPOSE_CREDIT
-    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE | _VIEW_CARING | _WORK_CALLS | _VIEW_SCORING,
+    | _VIEW_COMPLIANCE | _AGENT_COMPLIANCE | _VIEW_CARING | _WORK_CALLS | _VIEW_SCORING
+    | _WORK_RECOVERY,
     Role.TEAM_LEADER: _VIEW_PORTFOLIO | {"portfolio.change_debtor", "portfolio.add_contactpoint"}
     | _VIEW_CREDIT | _PROPOSE_CREDIT | _VIEW_COMPLIANCE | _LEADER_COMPLIANCE | _VIEW_CARING
-    | _WORK_CALLS | _VIEW_SCORING,
+    | _WORK_CALLS | _VIEW_SCORING | _LEAD_RECOVERY,
     Role.CREDIT_MANAGER: _VIEW_PORTFOLIO | _EDIT_LEDGER | _PRIVACY_REQUESTS | _MANAGE_CREDIT
     | _VIEW_COMPLIANCE
     | _EDIT_COMPLIANCE_RULES | _VIEW_CARING | _EDIT_CARING_POLICY | _VIEW_SCORING
-    | _MANAGE_SCORING,
+    | _MANAGE_SCORING | _MANAGE_RECOVERY,
     Role.CREDIT_COMMITTEE: _VIEW_PORTFOLIO | _VIEW_CREDIT | {"credit.decide_tier3"}
-    | _VIEW_COMPLIANCE | _VIEW_CARING | _VIEW_SCORING,
+    | _VIEW_COMPLIANCE | _VIEW_CARING | _VIEW_SCORING | _VIEW_RECOVERY,
     Role.CLIENT_VIEWER: (_VIEW_PORTFOLIO - {"portfolio.view_importjob"})
     | {"credit.view_creditlimit", "credit.view_creditlimitrequest"}
-    | {"compliance.view_contactdecision"} | _VIEW_CARING | _VIEW_SCORING,
+    | {"compliance.view_contactdecision"} | _VIEW_CARING | _VIEW_SCORING | _VIEW_RECOVERY,
     Role.ADMINISTRATOR: {"*"},
 }
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "scoring",
     "compliance",
     "caring",
+    "recovery",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
     # and cancel calls whose invoices were paid or disputed since, every 15 minutes.
     "caring-plan": {"task": "caring.plan_task", "schedule": 3600.0},
     "caring-sweep": {"task": "caring.sweep_task", "schedule": 900.0},
+    # Collections: open, refresh, close and re-prioritise every client's cases every hour
+    # (idempotent; catches up after an outage), and judge promises whose grace days ended.
+    "recovery-cases": {"task": "recovery.cases_refresh_task", "schedule": 3600.0},
+    "recovery-promises": {"task": "recovery.promises_evaluate_task", "schedule": 3600.0},
     # Imports: drop the staging tables kept for commits that will not come (see
     # portfolio/imports/services.py, `import_stages_expire`).
     "import-stages-expire": {"task": "portfolio.import_stages_expire", "schedule": 3600.0},
@@ -307,6 +312,12 @@ SPECTACULAR_SETTINGS = {
         "ClientKindEnum": "portfolio.models.Client.Kind",
         "DebtorKindEnum": "portfolio.models.Debtor.Kind",
         "CreditNoteKindEnum": "portfolio.models.CreditNote.Kind",
+        # Caring policies and scoring models share one set of segments (all, business,
+        # consumer); a collection case's segment is a debtor kind (DebtorKindEnum).
+        "SegmentEnum": "caring.models.CaringPolicy.Segment",
+        "CaseStageEnum": "recovery.models.CollectionCase.Stage",
+        "ContactChannelEnum": "recovery.models.CollectionContact.Channel",
+        "ContactMoodEnum": "recovery.models.CollectionContact.Mood",
     },
 }
 

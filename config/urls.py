@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("portfolio/", include("portfolio.urls")),
     path("credit/", include("credit.urls")),
     path("caring/", include("caring.urls")),
+    path("collections/", include("recovery.urls")),
     path("compliance/", include("compliance.urls")),
     path("scoring/", include("scoring.urls")),
     path("admin/", admin.site.urls),

@@ -173,6 +173,7 @@ def _build_side(letter: str, staff: list) -> Side:
     _build_scoring(letter, client, debtors)
     _build_compliance(letter, client, debtors, staff)
     _build_caring(letter, client, invoices, staff)
+    _build_recovery(letter, client, invoices, staff)
 
     side = Side(letter=letter, client=client)
     side.markers = {tag, tag.lower(), PHONES[letter]}
@@ -287,6 +288,62 @@ def _build_caring(letter: str, client: Client, invoices: list, staff: list) -> N
     PlanRun.objects.create(id=base + 1, client=client, run_date=WHEN.date(),
                            status=PlanRun.Status.DONE, requested_by=staff[0],
                            message=f"{tag} run message")
+
+
+def _build_recovery(letter: str, client: Client, invoices: list, staff: list) -> None:
+    """An open case with its stage change, a contact, a callback, a promise, a plan with an
+    instalment and a dispute on the disputed invoice."""
+    from recovery.models import (
+        Callback,
+        CaseStageChange,
+        CollectionCase,
+        CollectionContact,
+        Dispute,
+        DisputedInvoice,
+        Instalment,
+        PaymentPlan,
+        PromiseToPay,
+    )
+
+    tag = f"SECRET-{letter}"
+    base = ID_BASE[letter]
+    invoice = invoices[0]
+    debtor = invoice.debtor
+    currency = CURRENCY[letter]
+    case = CollectionCase.objects.create(
+        id=base + 1, client=client, debtor=debtor, opened_at=WHEN, stage="second_level",
+        overdue_amount=invoice.amount, oldest_due_date=invoice.due_date, currency=currency,
+        priority=Decimal("1234.5"), strategy="empathetic", language="it", segment="business",
+        priority_reasons=[{"code": "expected_loss", "label": f"{tag} priority reason",
+                           "value": "1234.5"}], next_action_reason=f"{tag} next action")
+    CaseStageChange.objects.create(id=base + 1, client=client, case=case,
+                                   from_stage="first_level", to_stage="second_level",
+                                   changed_by=staff[0], reason=f"{tag} stage reason")
+    contact = CollectionContact.objects.create(
+        id=base + 1, client=client, debtor=debtor, case=case, destination=PHONES[letter],
+        attempt_result="answered", party="right_party_verified",
+        outcomes=["promise_to_pay", "callback_requested"],
+        reason_for_non_payment="cash_flow_timing", notes=f"{tag} contact notes", agent=staff[0],
+        opened_at=WHEN, saved_at=WHEN + dt.timedelta(minutes=4), handle_seconds=240)
+    Callback.objects.create(id=base + 1, client=client, case=case, agent=staff[0],
+                            due_at=WHEN + dt.timedelta(days=1), consent_given_at=WHEN,
+                            contact=contact)
+    PromiseToPay.objects.create(id=base + 1, client=client, debtor=debtor, case=case,
+                                amount=invoice.amount, currency=currency,
+                                promised_date=WHEN.date() + dt.timedelta(days=7),
+                                created_by=staff[0], contact=contact, created_at=WHEN)
+    plan = PaymentPlan.objects.create(id=base + 1, client=client, debtor=debtor, case=case,
+                                      total=invoice.amount, currency=currency,
+                                      note=f"{tag} plan note", created_by=staff[0])
+    Instalment.objects.create(id=base + 1, client=client, plan=plan, number=1,
+                              due_date=WHEN.date() + dt.timedelta(days=30), amount=invoice.amount)
+    disputed = invoices[2]
+    dispute = Dispute.objects.create(id=base + 1, client=client, debtor=disputed.debtor,
+                                     case=case, reason="not_received",
+                                     detail=f"{tag} dispute detail", opened_by=staff[0],
+                                     opened_at=WHEN, contact=contact)
+    DisputedInvoice.objects.create(id=base + 1, client=client, dispute=dispute,
+                                   invoice=disputed, amount=disputed.open_balance)
 
 
 def _tenant_models() -> list[tuple[type[models.Model], str]]:
@@ -580,7 +637,9 @@ def test_the_walk_finds_every_kind_of_route():
     names = {route.name for route in _routes()}
     assert {"portfolio:debtor_detail", "api:debtor-detail", "api:debtor-list", "api-schema",
             "api-docs", "admin:index", "home", "portfolio:debtor_export", "api:debtor-export",
-            "api:debtor-erase"} <= names
+            "api:debtor-erase", "api:collectioncase-list",
+            "api:collectioncase-detail", "api:collectioncontact-list",
+            "api:promisetopay-detail"} <= names
 
 
 @pytest.mark.parametrize("walker", [Role.CREDIT_MANAGER, "outsider"])

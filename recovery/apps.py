@@ -1,0 +1,16 @@
+"""The collections desk (post-due): overdue cases, the agents' queue, contacts and their
+outcomes, promises to pay, payment plans, disputes and escalation.
+
+The app is called `recovery` ("recupero crediti") and not `collections`: a top-level package
+named `collections` would shadow the standard library's module of that name (Django itself
+imports it, so nothing would start). Its verbose name says Collections on every screen.
+"""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RecoveryConfig(AppConfig):
+    name = "recovery"
+    label = "recovery"
+    verbose_name = _("Collections")
