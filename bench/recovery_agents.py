@@ -10,7 +10,8 @@ What it does:
    `--invoices` invoices (bench/recovery_cases.py's generator), opens and prioritises the cases
    with the real beat-task service (client_cases_run) and creates `--agents` agents (role
    agent, member of the client, an API token each).
-2. Starts gunicorn on 127.0.0.1 (`--workers` x `--threads`, gthread) with
+2. Starts gunicorn on 127.0.0.1 (`--workers` x `--threads`, gthread; by default 2 workers a
+   core and enough threads for every agent's keep-alive connection) with
    bench/recovery_settings.py: production settings plus bench/recovery_urls.py, which adds a
    bare DRF endpoint doing one query and, while the recovery API has no claim and contact
    endpoints, a minimal pair calling the same services (case_claim_next,
@@ -288,15 +289,18 @@ def main() -> int:
                         help="claim-next + log-outcome cycles per agent at most")
     parser.add_argument("--seconds", type=float, default=60.0, help="per phase at most")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="per worker; by default enough for every agent to hold a "
+                             "keep-alive connection (agents / workers, rounded up)")
     parser.add_argument("--database", default="fido_bench_recovery_agents")
     args = parser.parse_args()
     base_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
     if not base_url.startswith(("postgres://", "postgresql://")):
         print("Set DATABASE_URL to a PostgreSQL server (postgres://…).", file=sys.stderr)
         return 2
+    threads = args.threads or -(-args.agents // args.workers)
     return run(invoices=args.invoices, agents=args.agents, iterations=args.iterations,
-               seconds=args.seconds, workers=args.workers, threads=args.threads,
+               seconds=args.seconds, workers=args.workers, threads=threads,
                database=args.database, base_url=base_url)
 
 
