@@ -13,9 +13,11 @@ What it does:
 2. Starts gunicorn on 127.0.0.1 (`--workers` x `--threads`, gthread; by default 2 workers a
    core and enough threads for every agent's keep-alive connection) with
    bench/recovery_settings.py: production settings plus bench/recovery_urls.py, which adds a
-   bare DRF endpoint doing one query and, while the recovery API has no claim and contact
-   endpoints, a minimal pair calling the same services (case_claim_next,
-   contact_outcome_record). The output says which endpoints were measured.
+   bare DRF endpoint doing one query and a minimal pair calling the same services as the API
+   (case_claim_next, contact_outcome_record) on a fixed weekday-morning clock. `--endpoints
+   api` (the default) measures the recovery API itself, on the real clock: run it when the
+   contact rules allow calls (Italian weekdays' call window), or use `--endpoints bench`.
+   The output says which endpoints were measured.
 3. Bare phase: each agent (a thread with its own keep-alive connection) calls the bare
    endpoint in a loop for `--seconds` or `--iterations` x 2 requests; throughput in requests/s.
 4. Agents phase: each agent loops claim-next then log-outcome (two in three attempts
@@ -31,6 +33,7 @@ Everything stops by itself: bounded threads, a deadline, and gunicorn terminated
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
@@ -56,7 +59,12 @@ from bench.recovery_cases import (  # noqa: E402
 
 P99_TARGET_MS = 100.0
 THROUGHPUT_TARGET = 0.40
-ENDPOINTS = "bench-only endpoints calling recovery.services (the recovery API has none yet)"
+ENDPOINTS = {
+    "api": "the recovery API: POST /api/v1/collection-cases/claim-next/ and "
+           "POST /api/v1/collection-contacts/ (the real clock: run inside the call window)",
+    "bench": "bench-only endpoints calling the same services (case_claim_next, "
+             "contact_outcome_record) on the bench's clock, a Tuesday 10:00 in Rome",
+}
 
 
 def _free_port() -> int:
@@ -112,9 +120,10 @@ class Agent(threading.Thread):
     """One agent: its own keep-alive connection, bounded by a cycle count and a deadline."""
 
     def __init__(self, port: int, token: str, cycles: int, deadline: float, *,
-                 bare: bool) -> None:
+                 bare: bool, endpoints: str = "api") -> None:
         super().__init__(daemon=True)
         self.port, self.cycles, self.deadline, self.bare = port, cycles, deadline, bare
+        self.endpoints = endpoints
         self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         self.times: dict[str, list[float]] = {"bare": [], "claim": [], "log": []}
         self.claimed: list[int] = []
@@ -153,15 +162,16 @@ class Agent(threading.Thread):
                         self._check(status, 200, "bare")
                         self.times["bare"].append(elapsed)
                     continue
-                status, body, elapsed = self._call("POST", "/bench/claim-next/", {})
+                claim_url = ("/api/v1/collection-cases/claim-next/" if self.endpoints == "api"
+                             else "/bench/claim-next/")
+                status, body, elapsed = self._call("POST", claim_url, {})
                 self.times["claim"].append(elapsed)
                 if status == 204:
                     self.errors.append("queue empty")
                     return
                 self._check(status, 200, "claim-next")
                 self.claimed.append(body["id"])
-                status, _body, elapsed = self._call(
-                    "POST", f"/bench/cases/{body['id']}/contacts/", {"answered": cycle % 3 == 2})
+                status, _body, elapsed = self._log(body["id"], answered=cycle % 3 == 2)
                 self._check(status, 201, f"log-outcome {_body}")
                 self.times["log"].append(elapsed)
         except Exception as error:
@@ -170,6 +180,19 @@ class Agent(threading.Thread):
             if self.conn is not None:
                 self.conn.close()
 
+    def _log(self, case: int, *, answered: bool) -> tuple[int, dict, float]:
+        if self.endpoints == "bench":
+            return self._call("POST", f"/bench/cases/{case}/contacts/", {"answered": answered})
+        body: dict[str, object] = {"case": case, "attempt_result": "no_answer"}
+        if answered:
+            body.update(attempt_result="answered", party="right_party_verified",
+                        mood_start="worried", mood_end="calm",
+                        empathy_markers=["circumstances_noted", "options_offered"],
+                        outcomes=["promise_to_pay"], promise_amount="20.00",
+                        promise_date=(dt.datetime.now(dt.UTC).date()
+                                      + dt.timedelta(days=7)).isoformat())
+        return self._call("POST", "/api/v1/collection-contacts/", body)
+
     @staticmethod
     def _check(status: int, expected: int, what: str) -> None:
         if status != expected:
@@ -177,9 +200,10 @@ class Agent(threading.Thread):
 
 
 def _phase(port: int, tokens: list[str], cycles: int, seconds: float,
-           *, bare: bool) -> tuple[list[Agent], float]:
+           *, bare: bool, endpoints: str = "api") -> tuple[list[Agent], float]:
     deadline = time.monotonic() + seconds
-    agents = [Agent(port, token, cycles, deadline, bare=bare) for token in tokens]
+    agents = [Agent(port, token, cycles, deadline, bare=bare, endpoints=endpoints)
+              for token in tokens]
     started = time.perf_counter()
     for agent in agents:
         agent.start()
@@ -213,7 +237,7 @@ def _double_claims(client_id: int, claimed: list[int]) -> tuple[int, int, int]:
 
 
 def run(*, invoices: int, agents: int, iterations: int, seconds: float, workers: int,
-        threads: int, database: str, base_url: str) -> int:
+        threads: int, database: str, base_url: str, endpoints: str) -> int:
     _recreate_database(base_url, database)
     os.environ["DATABASE_URL"] = _database_url(base_url, database)
     os.environ.setdefault("SECRET_KEY", "bench-only")
@@ -237,7 +261,8 @@ def run(*, invoices: int, agents: int, iterations: int, seconds: float, workers:
     server = _start_server(port, workers, threads, env)
     try:
         bare_agents, bare_wall = _phase(port, tokens, iterations, seconds, bare=True)
-        work_agents, work_wall = _phase(port, tokens, iterations, seconds, bare=False)
+        work_agents, work_wall = _phase(port, tokens, iterations, seconds, bare=False,
+                                        endpoints=endpoints)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -250,7 +275,7 @@ def run(*, invoices: int, agents: int, iterations: int, seconds: float, workers:
     bare_rps = len(bare) / bare_wall
     work_rps = (len(claims) + len(logs)) / work_wall
     share = work_rps / bare_rps if bare_rps else 0.0
-    print(f"endpoints: {ENDPOINTS}")
+    print(f"endpoints: {ENDPOINTS[endpoints]}")
     print(f"gunicorn gthread {workers} workers x {threads} threads on 127.0.0.1, "
           f"{agents} agents (threads, keep-alive), at most {iterations} cycles or "
           f"{seconds:.0f} s each")
@@ -293,6 +318,9 @@ def main() -> int:
                         help="per worker; by default enough for every agent to hold a "
                              "keep-alive connection (agents / workers, rounded up)")
     parser.add_argument("--database", default="fido_bench_recovery_agents")
+    parser.add_argument("--endpoints", choices=sorted(ENDPOINTS), default="api",
+                        help="api: the recovery API (needs the contact window open now); "
+                             "bench: bench-only endpoints on a fixed weekday-morning clock")
     args = parser.parse_args()
     base_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
     if not base_url.startswith(("postgres://", "postgresql://")):
@@ -301,7 +329,7 @@ def main() -> int:
     threads = args.threads or -(-args.agents // args.workers)
     return run(invoices=args.invoices, agents=args.agents, iterations=args.iterations,
                seconds=args.seconds, workers=args.workers, threads=threads,
-               database=args.database, base_url=base_url)
+               database=args.database, base_url=base_url, endpoints=args.endpoints)
 
 
 if __name__ == "__main__":
