@@ -11,6 +11,7 @@ from django.utils import timezone
 from compliance.engine import can_contact
 from portfolio.models import Client, Debtor
 from recovery.models import CollectionCase
+from tests.caring.conftest import rule_packs_seeded
 from tests.factories import ContactPointFactory, DebtorFactory, InvoiceFactory
 from tests.recovery.factories import CollectionCaseFactory
 
@@ -23,6 +24,7 @@ ZONES = ["Europe/Rome", "Asia/Tokyo", "Pacific/Kiritimati", "Asia/Kolkata", "Ame
 
 def callable_debtor(client: Client, *, name: str, phone: str) -> Debtor:
     """A debtor the contact engine lets an agent call right now (its zone chosen for that)."""
+    rule_packs_seeded()  # a transactional test's flush may have removed them
     now = timezone.now()
     for zone in ZONES:
         debtor = DebtorFactory(client=client, name=name, timezone=zone)
