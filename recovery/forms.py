@@ -94,7 +94,7 @@ class OutcomeForm(forms.Form):
     next_step = forms.ChoiceField(label=_("Next step"), choices=Contact.NextStep.choices,
                                   initial=Contact.NextStep.NONE)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000,
-                            widget=forms.Textarea(attrs={"rows": 2}))
+                            widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Notes")}))
 
     def __init__(self, *args: Any, invoices: list[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

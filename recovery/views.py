@@ -96,8 +96,9 @@ def _workspace_context(request: HttpRequest, case: CollectionCase,
         "mine": mine, "may_work": may_work,
         "claimable": may_work and not mine and (case.claim_expires_at is None
                                                 or case.claim_expires_at <= now),
-        "form": form, "keys": {**RESULT_KEYS, **PARTY_KEYS, **OUTCOME_KEYS},
-        "other_outcomes": OTHER_OUTCOMES,
+        "form": form, "keys": {str(value): key for value, key in
+                 {**RESULT_KEYS, **PARTY_KEYS, **OUTCOME_KEYS}.items()},
+        "other_outcomes": [str(value) for value in OTHER_OUTCOMES],
         **debtor_score_context(debtor=debtor),
     }
 

@@ -253,12 +253,13 @@ def test_the_debt_part_of_the_form_is_hidden_until_the_right_party_is_chosen(cli
 
     body = _workspace(client, case).content.decode()
 
-    debt = body.split('data-testid="debt-outcomes"')[1].split("</div></div>")[0]
+    debt = body.split('data-testid="debt-outcomes"')[1].split("</span>")[0]
     assert 'value="promise_to_pay"' in debt and 'value="callback_requested"' not in debt
+    assert "<kbd>p</kbd>" in debt
     css = (Path(settings.BASE_DIR) / "static" / "css" / "recovery.css").read_text(
         encoding="utf-8")
-    assert ".outcome-form .debt { display: none; }" in css
-    assert "input[name=party][value=right_party_verified]:checked) .debt" in css
+    assert ".outcome-form .debt-inline { display: none; }" in css
+    assert "input[name=party][value=right_party_verified]:checked) .debt-inline" in css
 
 
 # --- The control room --------------------------------------------------------------------------
