@@ -207,7 +207,7 @@ def _postpone(cases: list[tuple[CollectionCase, Decision]], agent: Any,
         decisions=[decision for _case, decision in cases], actor=agent, purpose=QUEUE_PURPOSE)
     for case, decision in cases:
         when = decision.next_permitted_at or now + RECHECK_AFTER
-        CollectionCase.objects.filter(pk=case.pk).update(
+        CollectionCase.objects.filter(_claimable(agent, now), pk=case.pk).update(
             next_action_at=when, next_action_reason=f"{','.join(decision.rule_ids)}: "
                                                     f"{decision.reason}"[:300],
             updated_at=now)
@@ -217,11 +217,12 @@ def case_claim_next(*, agent: Any, now: dt.datetime | None = None) -> Collection
     """Give `agent` the best case they may work now, claimed for them, or None.
 
     An agent who already holds a live claim gets that case back. Otherwise candidates are
-    read best first (queue_candidates) in rounds of CLAIM_BATCH; on PostgreSQL they are locked
-    with SKIP LOCKED so that agents asking at once each get different rows without waiting.
-    The contact engine decides each candidate (one facts load per round): the first it allows
-    is claimed with a conditional UPDATE that must change exactly one row; the denied ones are
-    postponed to their next permitted time so they come back rather than drop.
+    read best first (queue_candidates) in rounds of CLAIM_BATCH and the contact engine decides
+    them together (one facts load per round). Denied ones are postponed to their next
+    permitted time, so they come back rather than drop. The allowed ones are tried in order,
+    each in a short transaction: locked with SKIP LOCKED on PostgreSQL (an agent never waits
+    for a row another agent is taking; it moves on to the next) and claimed with a
+    conditional UPDATE that must change exactly one row (the guard on every database).
     """
     _may_work(agent)
     now = now or timezone.now()
@@ -230,39 +231,40 @@ def case_claim_next(*, agent: Any, now: dt.datetime | None = None) -> Collection
         return own
     skip: set[int] = set()
     for _round in range(CLAIM_ROUNDS):
-        with transaction.atomic():
-            candidates = queue_candidates(agent=agent, now=now).exclude(pk__in=skip)
-            ordered = candidates.order_by(
-                # Cases kept for this agent (their callbacks) first, then the best priority.
-                _kept_for(agent), "-priority", "id")
-            if connection.vendor == "postgresql":
-                ordered = ordered.select_for_update(skip_locked=True, of=("self",))
-            batch = list(ordered.select_related("debtor", "client")[:CLAIM_BATCH])
-            if not batch:
-                return None
-            decisions = _decisions(batch, now)
-            denied: list[tuple[CollectionCase, Decision]] = []
-            won: CollectionCase | None = None
-            for case in batch:
-                skip.add(case.pk)
-                decision = decisions.get(case.debtor_id)
-                if decision is None or not decision.allowed:
-                    if decision is not None:
-                        denied.append((case, decision))
-                    continue
-                stored = compliance_services.contact_decisions_record(
-                    decisions=[decision], actor=agent, purpose=QUEUE_PURPOSE)[0]
-                updated = CollectionCase.objects.filter(
-                    _claimable(agent, now), pk=case.pk, status=CollectionCase.Status.OPEN,
-                ).update(**_lease(agent, now, stored.pk))
-                if updated == 1:
-                    won = case
-                    break
-            _postpone(denied, agent, now)
-            if won is not None:
-                won.refresh_from_db()
-                return won
+        batch = list(queue_candidates(agent=agent, now=now).exclude(pk__in=skip)
+                     .order_by(_kept_for(agent), "-priority", "id")
+                     .select_related("debtor", "client")[:CLAIM_BATCH])
+        if not batch:
+            return None
+        skip.update(case.pk for case in batch)
+        decisions = _decisions(batch, now)
+        denied = [(case, decisions[case.debtor_id]) for case in batch
+                  if case.debtor_id in decisions and not decisions[case.debtor_id].allowed]
+        _postpone(denied, agent, now)
+        for case in batch:
+            decision = decisions.get(case.debtor_id)
+            if decision is not None and decision.allowed and _claim_one(case, decision, agent,
+                                                                        now):
+                case.refresh_from_db()
+                return case
     return None
+
+
+def _claim_one(case: CollectionCase, decision: Decision, agent: Any, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        free = CollectionCase.objects.filter(_claimable(agent, now), pk=case.pk,
+                                             status=CollectionCase.Status.OPEN, on_hold=False)
+        if connection.vendor == "postgresql" and not free.select_for_update(
+                skip_locked=True).values_list("pk", flat=True):
+            return False
+        stored = compliance_services.contact_decisions_record(
+            decisions=[decision], actor=agent, purpose=QUEUE_PURPOSE)[0]
+        if free.update(**_lease(agent, now, stored.pk)) != 1:
+            # Taken meanwhile (SQLite, where there is no row lock): the decision is not
+            # evidence of any contact, so it goes with the rolled-back transaction.
+            transaction.set_rollback(True)
+            return False
+        return True
 
 
 def _kept_for(agent: Any) -> Case:

@@ -31,7 +31,7 @@ class CollectionCaseFactory(factory.django.DjangoModelFactory):
 
     debtor = factory.SubFactory(DebtorFactory)
     client = factory.SelfAttribute("debtor.client")
-    opened_at = factory.LazyFunction(timezone.now)
+    opened_at = dt.datetime(2026, 2, 15, 9, 0, tzinfo=dt.UTC)
     overdue_amount = Decimal("100.00")
     oldest_due_date = dt.date(2026, 1, 31)
     currency = factory.SelfAttribute("client.currency")
