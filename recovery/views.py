@@ -44,7 +44,8 @@ def _require(allowed: bool) -> None:
 def queue(request: HttpRequest) -> HttpResponse:
     _require(workspace.may_work_cases(request.user))
     return render(request, "recovery/queue.html",
-                  {"day": workspace.agent_day(user=request.user), "now": timezone.now()})
+                  {"day": workspace.agent_day(user=request.user), "now": timezone.now(),
+                   "may_watch": workspace.may_watch_desk(request.user)})
 
 
 @login_required

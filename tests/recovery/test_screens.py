@@ -94,6 +94,13 @@ def test_the_control_room_is_for_team_leaders_and_credit_managers(client, person
 def test_the_navigation_links_agents_to_their_queue_and_not_client_viewers(client, personas):
     client.force_login(personas.agent)
     assert reverse("recovery:queue") in client.get("/").content.decode()
+    assert reverse("recovery:control_room") not in client.get(
+        reverse("recovery:queue")).content.decode()
+    client.force_login(personas.team_leader)
+    assert reverse("recovery:control_room") in client.get(
+        reverse("recovery:queue")).content.decode()
+    client.force_login(personas.credit_manager)
+    assert reverse("recovery:control_room") in client.get("/").content.decode()
     client.force_login(personas.viewer_a)
     assert "/collections/" not in client.get("/").content.decode()
 
