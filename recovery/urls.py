@@ -11,6 +11,7 @@ urlpatterns = [
     path("next/", views.next_case, name="next_case"),
     path("cases/<int:pk>/", views.case_workspace, name="workspace"),
     path("cases/<int:pk>/claim/", views.case_claim, name="claim"),
+    path("cases/<int:pk>/extend/", views.case_extend, name="extend"),
     path("cases/<int:pk>/release/", views.case_release, name="release"),
     path("cases/<int:pk>/outcome/", views.outcome, name="outcome"),
     path("control-room/", views.control_room, name="control_room"),

@@ -126,6 +126,20 @@ def case_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def case_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """The open workspace keeps its claim alive (htmx, every few minutes) while the call lasts
+    longer than the lease."""
+    case = workspace.case_get_for_user(user=request.user, pk=pk)
+    _require(workspace.may_work_cases(request.user))
+    try:
+        services.case_claim_extend(case=case, agent=request.user)
+    except DomainError as error:
+        return HttpResponse(error.message, status=409, content_type="text/plain")
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
 def case_release(request: HttpRequest, pk: int) -> HttpResponse:
     case = workspace.case_get_for_user(user=request.user, pk=pk)
     _require(workspace.may_work_cases(request.user))

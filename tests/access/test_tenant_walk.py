@@ -631,7 +631,8 @@ def test_the_walk_finds_every_kind_of_route():
     assert {"portfolio:debtor_detail", "api:debtor-detail", "api:debtor-list", "api-schema",
             "api-docs", "admin:index", "home", "recovery:queue", "recovery:workspace",
             "recovery:control_room", "recovery:next_case", "recovery:outcome",
-            "recovery:claim", "recovery:release", "recovery:override_decide"} <= names
+            "recovery:claim", "recovery:extend", "recovery:release",
+            "recovery:override_decide"} <= names
 
 
 @pytest.mark.parametrize("path", ["/api/v1/debtors/", "/api/v1/invoices/", "/api/v1/payments/"])

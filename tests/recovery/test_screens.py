@@ -440,3 +440,20 @@ def test_the_queue_and_the_control_room_cost_the_same_for_a_busy_day(client, per
         with django_assert_num_queries(count):
             client.get(url)
     assert max(few) <= 16
+
+
+def test_the_open_workspace_keeps_its_claim_alive_and_only_for_its_agent(client, personas):
+    case = claimed_by(_case(personas), personas.agent)
+    case.claim_expires_at = timezone.now() + dt.timedelta(minutes=2)
+    case.save()
+    client.force_login(personas.agent)
+    assert 'hx-trigger="every 5m"' in _workspace(client, case).content.decode()
+
+    response = client.post(reverse("recovery:extend", args=[case.pk]))
+
+    assert response.status_code == 204
+    case.refresh_from_db()
+    assert case.claim_expires_at > timezone.now() + dt.timedelta(minutes=10)
+    client.force_login(personas.team_leader)
+    refused = client.post(reverse("recovery:extend", args=[case.pk]))
+    assert refused.status_code == 409
