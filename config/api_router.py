@@ -8,6 +8,7 @@ from caring import api as caring_api
 from compliance import api as compliance_api
 from credit import api as credit_api
 from portfolio import api as portfolio_api
+from recovery import api as recovery_api
 from scoring import api as scoring_api
 
 router = DefaultRouter()
@@ -16,6 +17,7 @@ credit_api.register(router)
 compliance_api.register(router)
 caring_api.register(router)
 scoring_api.register(router)
+recovery_api.register(router)
 
 api_patterns = [
     *router.urls,

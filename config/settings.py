@@ -276,6 +276,12 @@ SPECTACULAR_SETTINGS = {
         "ClientKindEnum": "portfolio.models.Client.Kind",
         "DebtorKindEnum": "portfolio.models.Debtor.Kind",
         "CreditNoteKindEnum": "portfolio.models.CreditNote.Kind",
+        # Caring policies and scoring models share one set of segments (all, business,
+        # consumer); a collection case's segment is a debtor kind (DebtorKindEnum).
+        "SegmentEnum": "caring.models.CaringPolicy.Segment",
+        "CaseStageEnum": "recovery.models.CollectionCase.Stage",
+        "ContactChannelEnum": "recovery.models.CollectionContact.Channel",
+        "ContactMoodEnum": "recovery.models.CollectionContact.Mood",
     },
 }
 

@@ -661,10 +661,15 @@ def contact_outcome_record(*, case: CollectionCase, agent: Any, data: ContactDat
                                 due_at=data.callback_at, consent_given_at=now,
                                 contact=contact)
         keep_for = agent
-    CollectionCase.objects.filter(pk=case.pk).update(
-        claimed_by=None, claimed_at=None, claim_expires_at=None, claim_decision=None,
-        assigned_agent=keep_for, next_action_at=next_at, next_action_reason=why,
-        last_contact_at=now, updated_at=now)
+    changes: dict[str, object] = {
+        "assigned_agent": keep_for, "next_action_at": next_at, "next_action_reason": why,
+        "last_contact_at": now, "updated_at": now}
+    if case.claimed_by_id in (None, agent.pk):
+        # The agent's own claim ends with the contact; an inbound call logged while another
+        # agent holds the case leaves their claim alone.
+        changes.update(claimed_by=None, claimed_at=None, claim_expires_at=None,
+                       claim_decision=None)
+    CollectionCase.objects.filter(pk=case.pk).update(**changes)
     if CollectionContact.Outcome.DISPUTE_LOGGED in data.outcomes:
         _case_refresh(case, timezone.localdate(now))
     case.refresh_from_db()

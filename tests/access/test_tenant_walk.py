@@ -629,7 +629,9 @@ def test_every_registered_api_viewset_is_tenant_scoped():
 def test_the_walk_finds_every_kind_of_route():
     names = {route.name for route in _routes()}
     assert {"portfolio:debtor_detail", "api:debtor-detail", "api:debtor-list", "api-schema",
-            "api-docs", "admin:index", "home", "recovery:queue", "recovery:workspace",
+            "api-docs", "admin:index", "home", "api:collectioncase-list",
+            "api:collectioncase-detail", "api:collectioncontact-list",
+            "api:promisetopay-detail", "recovery:queue", "recovery:workspace",
             "recovery:control_room", "recovery:next_case", "recovery:outcome",
             "recovery:claim", "recovery:extend", "recovery:release",
             "recovery:override_decide"} <= names

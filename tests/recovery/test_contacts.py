@@ -234,3 +234,13 @@ def test_a_wrong_party_flags_the_number(case, personas) -> None:
     _record(case, personas.agent, _talk(party="wrong_party", outcomes=[],
                                         mood_start="", mood_end="", empathy_markers=[]))
     assert case.debtor.contact_points.get().wrong_number_at == WORK_TIME
+
+
+def test_an_inbound_call_leaves_another_agents_claim_alone(case, personas) -> None:
+    from access.roles import Role
+    from tests.factories import user_with_role
+
+    other = user_with_role(Role.AGENT, clients=(personas.client_a,), username="agent_two")
+    _record(case, other, _talk(direction="inbound", outcomes=["info_only"], opened_at=OPENED))
+    case.refresh_from_db()
+    assert case.claimed_by == personas.agent
