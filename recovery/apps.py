@@ -14,3 +14,11 @@ class RecoveryConfig(AppConfig):
     name = "recovery"
     label = "recovery"
     verbose_name = _("Collections")
+
+    def ready(self) -> None:
+        from portfolio.panels import DebtorPanel, debtor_panel_register
+        from recovery.panels import recovery_panel_context
+
+        # The shared contact story on the debtor page, below the score and contact rules.
+        debtor_panel_register(DebtorPanel(key="recovery", template="recovery/_debtor_panel.html",
+                                          context=recovery_panel_context, order=20))

@@ -126,9 +126,11 @@ def test_the_debtor_detail_page_does_not_grow(as_manager, personas, django_asser
             ContactPointFactory(debtor=debtor, client=personas.client_a)
 
     # The debtor page also renders the panels of credit, compliance and scoring (one or two
-    # queries each, whatever the number of rows).
+    # queries each, whatever the number of rows) and the collections story (contacts, courtesy
+    # calls, promises, plans, disputes and the open case: one query each, plus the plans'
+    # instalments and the disputes' invoices when there are any).
     _assert_flat(as_manager, django_assert_num_queries,
-                 lambda: f"/portfolio/debtors/{debtor.pk}/", add, ceiling=CEILING + 6)
+                 lambda: f"/portfolio/debtors/{debtor.pk}/", add, ceiling=CEILING + 6 + 8)
 
 
 def test_the_invoice_detail_page_does_not_grow(as_manager, personas, django_assert_num_queries):
