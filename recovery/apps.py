@@ -14,3 +14,8 @@ class RecoveryConfig(AppConfig):
     name = "recovery"
     label = "recovery"
     verbose_name = _("Collections")
+
+    def ready(self) -> None:
+        # The per-client plan policy lives in its own module (recovery/plan_models.py).
+        # ... and its beat task in recovery/plan_tasks.py (autodiscovery finds tasks.py only).
+        from recovery import plan_models, plan_tasks  # noqa: F401
