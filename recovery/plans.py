@@ -353,8 +353,8 @@ def instalments_evaluate(*, as_of: dt.date | None = None, client_id: int | None 
     now = now or timezone.now()
     as_of = as_of or timezone.localdate(now)
     counts: dict[str, int] = defaultdict(int)
-    # Plans with something to look at: a pending instalment whose grace may have ended (60 is
-    # the longest grace the policy allows), or a missed one that may now be late.
+    # Plans with something to look at: an instalment not kept whose date has passed (its
+    # grace days, per client, are checked per instalment), pending or missed and maybe late.
     horizon = as_of - dt.timedelta(days=1)
     candidates = PaymentPlan.objects.filter(status=Status.ACTIVE).filter(
         Exists(Instalment.objects.filter(plan=OuterRef("pk"), due_date__lt=horizon)
