@@ -9,6 +9,8 @@ from compliance import api as compliance_api
 from credit import api as credit_api
 from portfolio import api as portfolio_api
 from recovery import api as recovery_api
+from recovery import disputes_api as recovery_disputes_api
+from recovery import plans_api as recovery_plans_api
 from scoring import api as scoring_api
 
 router = DefaultRouter()
@@ -18,6 +20,8 @@ compliance_api.register(router)
 caring_api.register(router)
 scoring_api.register(router)
 recovery_api.register(router)
+recovery_plans_api.register(router)
+recovery_disputes_api.register(router)
 
 api_patterns = [
     *router.urls,

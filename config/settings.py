@@ -261,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
     # (idempotent; catches up after an outage), and judge promises whose grace days ended.
     "recovery-cases": {"task": "recovery.cases_refresh_task", "schedule": 3600.0},
     "recovery-promises": {"task": "recovery.promises_evaluate_task", "schedule": 3600.0},
+    # ... and judge payment-plan instalments the same way (breach, completion).
+    "recovery-instalments": {"task": "recovery.instalments_evaluate_task", "schedule": 3600.0},
     # Imports: drop the staging tables kept for commits that will not come (see
     # portfolio/imports/services.py, `import_stages_expire`).
     "import-stages-expire": {"task": "portfolio.import_stages_expire", "schedule": 3600.0},

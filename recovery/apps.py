@@ -22,3 +22,6 @@ class RecoveryConfig(AppConfig):
         # The shared contact story on the debtor page, below the score and contact rules.
         debtor_panel_register(DebtorPanel(key="recovery", template="recovery/_debtor_panel.html",
                                           context=recovery_panel_context, order=20))
+        # The per-client plan policy lives in its own module (recovery/plan_models.py).
+        # ... and its beat task in recovery/plan_tasks.py (autodiscovery finds tasks.py only).
+        from recovery import plan_models, plan_tasks  # noqa: F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from recovery import views
+from recovery import plan_views, views
 
 app_name = "recovery"
 
@@ -17,3 +17,6 @@ urlpatterns = [
     path("control-room/", views.control_room, name="control_room"),
     path("overrides/<int:pk>/decide/", views.override_decide, name="override_decide"),
 ]
+
+# Payment plans and disputes (recovery/plan_views.py).
+urlpatterns += plan_views.urlpatterns

@@ -344,6 +344,9 @@ def _build_recovery(letter: str, client: Client, invoices: list, staff: list) ->
                                      opened_at=WHEN, contact=contact)
     DisputedInvoice.objects.create(id=base + 1, client=client, dispute=dispute,
                                    invoice=disputed, amount=disputed.open_balance)
+    from recovery.plan_models import PlanPolicy
+
+    PlanPolicy.objects.create(client=client, approval_threshold=Decimal("4321.00"))
 
 
 def _tenant_models() -> list[tuple[type[models.Model], str]]:
