@@ -24,4 +24,9 @@ class RecoveryConfig(AppConfig):
                                           context=recovery_panel_context, order=20))
         # The per-client plan policy lives in its own module (recovery/plan_models.py).
         # ... and its beat task in recovery/plan_tasks.py (autodiscovery finds tasks.py only).
+        # Its part of a debtor's data export and erasure (portfolio/privacy.py).
+        from portfolio.privacy import privacy_section_register
         from recovery import plan_models, plan_tasks  # noqa: F401
+        from recovery.privacy import SECTION as PRIVACY_SECTION
+
+        privacy_section_register(PRIVACY_SECTION)

@@ -174,11 +174,15 @@ def queue_candidates(*, agent: Any, now: dt.datetime) -> QuerySet[CollectionCase
     cases = scope_to_user(CollectionCase.objects.all(), agent).filter(
         status=CollectionCase.Status.OPEN, on_hold=False)
     cases = agent_skills(agent).filter(cases)
-    return cases.filter(_claimable(agent, now)).filter(
-        Q(next_action_at__isnull=True) | Q(next_action_at__lte=now)).filter(
-        # A case kept for another agent waits for them until CALLBACK_KEPT_FOR has passed.
-        Q(assigned_agent__isnull=True) | Q(assigned_agent_id=agent.pk)
-        | Q(next_action_at__lte=now - CALLBACK_KEPT_FOR))
+    return cases.filter(_claimable(agent, now), _due(agent, now))
+
+
+def _due(agent: Any, now: dt.datetime) -> Q:
+    """Due now for `agent`: nothing to wait for, and not kept for another agent (a case kept
+    for another agent waits for them until CALLBACK_KEPT_FOR has passed)."""
+    return ((Q(next_action_at__isnull=True) | Q(next_action_at__lte=now))
+            & (Q(assigned_agent__isnull=True) | Q(assigned_agent_id=agent.pk)
+               | Q(next_action_at__lte=now - CALLBACK_KEPT_FOR)))
 
 
 def _own_claim(agent: Any, now: dt.datetime) -> CollectionCase | None:
@@ -252,8 +256,12 @@ def case_claim_next(*, agent: Any, now: dt.datetime | None = None) -> Collection
 
 def _claim_one(case: CollectionCase, decision: Decision, agent: Any, now: dt.datetime) -> bool:
     with transaction.atomic():
-        free = CollectionCase.objects.filter(_claimable(agent, now), pk=case.pk,
-                                             status=CollectionCase.Status.OPEN, on_hold=False)
+        # The contact decision was taken on the case as it was read: it is claimed only if it
+        # is still due and nobody has worked it since (another agent may have claimed, called
+        # and released it meanwhile; calling it again would rest on a stale decision).
+        free = CollectionCase.objects.filter(_claimable(agent, now), _due(agent, now),
+                                             pk=case.pk, status=CollectionCase.Status.OPEN,
+                                             on_hold=False, last_contact_at=case.last_contact_at)
         if connection.vendor == "postgresql" and not free.select_for_update(
                 skip_locked=True).values_list("pk", flat=True):
             return False

@@ -195,3 +195,20 @@ def test_many_agents_claiming_at_once_never_get_the_same_case(
     assert won.count(None) == len(agents) - len(cases)
     holders = CollectionCase.objects.values_list("claimed_by", flat=True)
     assert len(set(holders)) == len(cases)
+
+
+def test_a_case_worked_by_another_agent_since_it_was_read_is_not_claimed_again(personas) -> None:
+    # Given a case read as a candidate, with the contact engine's decision on it
+    case = _case(personas.client_a, "100")
+    stale = CollectionCase.objects.get(pk=case.pk)
+    decision = services._decisions([stale], WORK_TIME)[stale.debtor_id]
+    assert decision.allowed
+    # When another agent claims it, calls and releases it before the claim goes through
+    other = user_with_role(Role.AGENT, clients=(personas.client_a,), username="agent_two")
+    assert services.case_claim_next(agent=other, now=WORK_TIME) == case
+    CollectionCase.objects.filter(pk=case.pk).update(
+        claimed_by=None, claimed_at=None, claim_expires_at=None, last_contact_at=WORK_TIME)
+
+    # Then the first agent's claim on the stale read fails
+    assert not services._claim_one(stale, decision, personas.agent, WORK_TIME)
+    assert CollectionCase.objects.get(pk=case.pk).claimed_by is None
