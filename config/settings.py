@@ -320,6 +320,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStageEnum": "recovery.models.CollectionCase.Stage",
         "ContactChannelEnum": "recovery.models.CollectionContact.Channel",
         "ContactMoodEnum": "recovery.models.CollectionContact.Mood",
+        # A dispute's reason, named "reason" on a dispute and "dispute_reason" on a contact.
+        "DisputeReasonEnum": "recovery.models.Dispute.Reason",
     },
 }
 

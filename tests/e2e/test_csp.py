@@ -37,7 +37,9 @@ def test_the_main_pages_run_under_the_policy(page, personas):
     expect(page.get_by_role("heading", name="Idraulica Rossi S.r.l.")).to_be_visible()
     for path in ("/", f"/portfolio/clients/{personas.client_a.pk}/", "/portfolio/imports/",
                  "/credit/", "/caring/", "/caring/queue/", "/compliance/packs/",
-                 "/scoring/models/", "/admin/", "/admin/portfolio/debtor/"):
+                 "/scoring/models/", "/admin/", "/admin/portfolio/debtor/", "/collections/",
+                 "/collections/control-room/", "/collections/disputes/",
+                 "/collections/plans/approvals/", f"/portfolio/debtors/{debtor.pk}/"):
         page.goto(path)
         expect(page.locator("body")).to_be_visible()
     # Chart.js draws the calibration chart from its static file.
