@@ -21,6 +21,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from access.errors import DomainError
 from access.scoping import scope_to_user
@@ -41,7 +42,8 @@ CENT = Decimal("0.01")
 MAX_INSTALMENTS = 120
 # A breached plan puts its case above any expected loss, like a broken promise.
 PLAN_BREACHED_POINTS = Decimal("1000000000")
-PLAN_BREACHED_REASON = "Payment plan breached"
+PLAN_BREACHED_REASON = gettext_noop("Payment plan breached")
+INSTALMENT_DUE_REASON = gettext_noop("Payment plan instalment falling due")
 # Plans judged per batch: one read of their instalments, one of their debtors' payments.
 EVALUATE_BATCH = 500
 
@@ -188,7 +190,7 @@ def _case_waits_for(plan: PaymentPlan, due: dt.date, policy: PlanPolicy,
                                 tzinfo=timezone.get_current_timezone())
     CollectionCase.objects.filter(pk=plan.case_id, status=CollectionCase.Status.OPEN,
                                   assigned_agent__isnull=True).update(
-        next_action_at=until, next_action_reason="Payment plan instalment falling due",
+        next_action_at=until, next_action_reason=INSTALMENT_DUE_REASON,
         updated_at=now)
 
 
@@ -441,7 +443,7 @@ def _evaluate_batch(plans: list[PaymentPlan], as_of: dt.date, now: dt.datetime,
             CollectionCase.objects.filter(pk=case_id, status=CollectionCase.Status.OPEN,
                                           assigned_agent__isnull=True).update(
                 next_action_at=dt.datetime.combine(day, dt.time(9), tzinfo=tz),
-                next_action_reason="Payment plan instalment falling due", updated_at=now)
+                next_action_reason=INSTALMENT_DUE_REASON, updated_at=now)
         if breached:
             _cases_to_the_top([p.case_id for p in breached], now)
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from access.errors import DomainError
 from access.roles import Role
@@ -597,17 +598,17 @@ def _next_action(case: CollectionCase, data: ContactData, promise: PromiseToPay 
                  now: dt.datetime) -> tuple[dt.datetime | None, str]:
     """When the case comes back to the queue, and why."""
     if CollectionContact.Outcome.CALLBACK_REQUESTED in data.outcomes:
-        return data.callback_at, "Callback agreed with the debtor."
+        return data.callback_at, gettext_noop("Callback agreed with the debtor.")
     if promise is not None:
         # Not chased while the promise runs: back the morning after its grace days, when it
         # is judged (a broken promise puts it at the top then).
         day = promise.promised_date + dt.timedelta(days=promise.grace_days + 1)
         tz = zoneinfo.ZoneInfo(case.client.reporting_timezone)
         return (dt.datetime.combine(day, dt.time(9, 0), tzinfo=tz),
-                "Waiting for the promised payment.")
+                gettext_noop("Waiting for the promised payment."))
     if data.party == CollectionContact.Party.RIGHT_PARTY_VERIFIED:
-        return now + RETRY_AFTER_CONVERSATION, "Spoke with the debtor."
-    return now + RETRY_AFTER_NO_CONTACT, "Nobody reached; try again later."
+        return now + RETRY_AFTER_CONVERSATION, gettext_noop("Spoke with the debtor.")
+    return now + RETRY_AFTER_NO_CONTACT, gettext_noop("Nobody reached; try again later.")
 
 
 @transaction.atomic

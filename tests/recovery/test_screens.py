@@ -457,3 +457,26 @@ def test_the_open_workspace_keeps_its_claim_alive_and_only_for_its_agent(client,
     client.force_login(personas.team_leader)
     refused = client.post(reverse("recovery:extend", args=[case.pk]))
     assert refused.status_code == 409
+
+
+def test_the_case_says_why_now_in_the_readers_language(client, personas):
+    case = claimed_by(_case(personas, days=45), personas.agent)
+    case.priority_reasons = [{"code": "callback_due", "label": "Callback due",
+                              "value": "100000.0000"}]
+    case.next_action_reason = "Callback agreed with the debtor."
+    case.save()
+    client.force_login(personas.agent)
+
+    italian = client.get(f"/it/collections/cases/{case.pk}/").content.decode()
+
+    assert "Richiamata concordata con il debitore." in italian
+    assert "Callback agreed with the debtor." not in italian
+    assert "(+100.000)" in italian
+
+
+def test_an_agents_home_leads_to_the_collections_queue_and_a_viewers_does_not(client, personas):
+    client.force_login(personas.agent)
+    assert 'data-testid="home-collections-queue"' in client.get("/").content.decode()
+
+    client.force_login(personas.viewer_a)
+    assert "home-collections-queue" not in client.get("/").content.decode()
