@@ -81,7 +81,8 @@ def test_a_case_with_every_overdue_invoice_disputed_is_held(world) -> None:
 
 
 def test_it_refuses_an_invoice_of_another_debtor(world) -> None:
-    stranger = InvoiceFactory(client=world["client"])
+    stranger = InvoiceFactory(client=world["client"],
+                              debtor=DebtorFactory(client=world["client"]))
     with pytest.raises(DomainError) as error:
         _open(world, [stranger])
     assert error.value.field == "invoices"
