@@ -27,27 +27,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import database_recreate  # noqa: E402
+
 # Decisions per second, stored, wall clock, on a shared 2-core development machine.
 FLOOR_PER_SECOND = 1000
-
-
-def _database_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def _recreate_database(base_url: str, name: str) -> None:
-    import psycopg
-
-    admin_url = _database_url(base_url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _populate(debtors: int, *, at: dt.datetime, seed: int) -> int:
@@ -125,8 +112,7 @@ def main() -> int:
     if not base_url.startswith(("postgres://", "postgresql://")):
         print("Set DATABASE_URL to a PostgreSQL server (postgres://…).", file=sys.stderr)
         return 2
-    _recreate_database(base_url, args.database)
-    os.environ["DATABASE_URL"] = _database_url(base_url, args.database)
+    database_recreate(base_url, args.database)
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Embedded mode for everything but the database: no broker or hosts to configure.

@@ -38,27 +38,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import database_recreate  # noqa: E402
+
 RATIO_FLOOR = 3.0
 MEMORY_FLOOR_MIB = 1024
-
-
-def _database_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def _recreate_database(base_url: str, name: str) -> None:
-    import psycopg
-
-    admin_url = _database_url(base_url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _write_files(folder: Path, *, invoices: int, debtors: int, seed: int) -> tuple[Path, Path]:
@@ -216,8 +204,7 @@ def main() -> int:
     if args.database.startswith("test_") or args.database == urlsplit(base_url).path[1:]:
         print("Refusing to use a test database or the one in DATABASE_URL.", file=sys.stderr)
         return 2
-    _recreate_database(base_url, args.database)
-    os.environ["DATABASE_URL"] = _database_url(base_url, args.database)
+    database_recreate(base_url, args.database)
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     var = Path(tempfile.mkdtemp(prefix="fido-bench-var-"))

@@ -50,10 +50,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import database_recreate  # noqa: E402
 from bench.recovery_cases import (  # noqa: E402
     RUN_DATE,
-    _database_url,
-    _recreate_database,
     populate,
 )
 
@@ -238,8 +237,7 @@ def _double_claims(client_id: int, claimed: list[int]) -> tuple[int, int, int]:
 
 def run(*, invoices: int, agents: int, iterations: int, seconds: float, workers: int,
         threads: int, database: str, base_url: str, endpoints: str) -> int:
-    _recreate_database(base_url, database)
-    os.environ["DATABASE_URL"] = _database_url(base_url, database)
+    database_recreate(base_url, database)
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.recovery_settings"
     os.environ.setdefault("FIDO_EMBEDDED", "true")

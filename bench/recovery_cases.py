@@ -36,10 +36,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.databases import database_recreate  # noqa: E402
 
 TARGET_RATIO = 3.0
 RUN_DATE = dt.date(2026, 9, 16)
@@ -50,20 +51,6 @@ _CASE_COLUMNS = (
     "client_id, debtor_id, status, stage, opened_at, close_reason, reopened_count, "
     "overdue_amount, oldest_due_date, currency, priority, priority_reasons, strategy, language, "
     "segment, next_action_reason, on_hold, hold_reason, created_at, updated_at")
-
-
-def _database_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def _recreate_database(base_url: str, name: str) -> None:
-    import psycopg
-
-    admin_url = _database_url(base_url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def populate(invoices: int, run_date: dt.date = RUN_DATE) -> int:
@@ -219,8 +206,7 @@ def main() -> int:
     if not base_url.startswith(("postgres://", "postgresql://")):
         print("Set DATABASE_URL to a PostgreSQL server (postgres://…).", file=sys.stderr)
         return 2
-    _recreate_database(base_url, args.database)
-    os.environ["DATABASE_URL"] = _database_url(base_url, args.database)
+    database_recreate(base_url, args.database)
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("FIDO_EMBEDDED", "true")
