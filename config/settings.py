@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "compliance",
     "caring",
     "recovery",
+    "experience",
+    "insights",
 ]
 
 MIDDLEWARE = [

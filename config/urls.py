@@ -27,6 +27,8 @@ urlpatterns += i18n_patterns(
     path("caring/", include("caring.urls")),
     path("collections/", include("recovery.urls")),
     path("compliance/", include("compliance.urls")),
+    path("experience/", include("experience.urls")),
+    path("insights/", include("insights.urls")),
     path("scoring/", include("scoring.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -174,6 +174,7 @@ def _build_side(letter: str, staff: list) -> Side:
     _build_compliance(letter, client, debtors, staff)
     _build_caring(letter, client, invoices, staff)
     _build_recovery(letter, client, invoices, staff)
+    _build_experience(letter, client, staff)
 
     side = Side(letter=letter, client=client)
     side.markers = {tag, tag.lower(), PHONES[letter]}
@@ -347,6 +348,35 @@ def _build_recovery(letter: str, client: Client, invoices: list, staff: list) ->
     from recovery.plan_models import PlanPolicy
 
     PlanPolicy.objects.create(client=client, approval_threshold=Decimal("4321.00"))
+
+
+def _build_experience(letter: str, client: Client, staff: list) -> None:
+    """A transactional programme, a survey answered after the contact, its answer with a
+    comment, the follow-up it opened, and an imported competitive answer."""
+    from experience.models import FollowUp, Programme, Response, Survey
+    from recovery.models import CollectionContact
+
+    tag = f"SECRET-{letter}"
+    base = ID_BASE[letter]
+    contact = CollectionContact.objects.get(id=base + 1)
+    programme = Programme.objects.create(id=base + 1, client=client, kind="transactional")
+    survey = Survey.objects.create(
+        id=base + 1, client=client, programme=programme, debtor=contact.debtor,
+        kind="transactional", trigger="collection_contact", case=contact.case, contact=contact,
+        agent=staff[0], strategy="empathetic", status="answered", due_at=WHEN,
+        medium="sms", destination=PHONES[letter], sent_at=WHEN,
+        expires_at=WHEN + dt.timedelta(days=14), answered_at=WHEN + dt.timedelta(hours=3))
+    answer = Response.objects.create(
+        id=base + 1, client=client, kind="transactional", survey=survey, debtor=contact.debtor,
+        nps=3, comment=f"{tag} survey comment", complaint=True, language="it",
+        answered_at=survey.answered_at, trigger=survey.trigger, case=contact.case,
+        agent=staff[0], strategy="empathetic")
+    FollowUp.objects.create(id=base + 1, client=client, response=answer, debtor=contact.debtor,
+                            assigned_to=staff[0], reason="detractor",
+                            due_at=WHEN + dt.timedelta(days=2), notes=f"{tag} follow-up notes")
+    Response.objects.create(id=base + 2, client=client, kind="competitive", nps=8,
+                            comment=f"{tag} market comment", answered_at=WHEN,
+                            trigger="market_study", source=f"{tag} study", source_ref="R1")
 
 
 def _tenant_models() -> list[tuple[type[models.Model], str]]:
