@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.api_router import api_patterns
 from config.health import health
+from experience.public_views import survey_page
 
 handler404 = "access.api.not_found"
 
@@ -19,6 +20,8 @@ urlpatterns = [
     # which the Content-Security-Policy allows, instead of an inline script.
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
          name="api-docs"),
+    # A debtor's survey link: outside the language prefix, the page speaks the survey's language.
+    path("s/<str:token>/", survey_page, name="survey-public"),
 ]
 urlpatterns += i18n_patterns(
     path("", include("access.urls")),
