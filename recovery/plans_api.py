@@ -17,10 +17,9 @@ from rest_framework.routers import DefaultRouter
 from access.api import TenantScopedViewSet
 from access.errors import DomainError
 from access.scoping import scope_to_user
+from portfolio.models import MONEY as MONEY_FIELD
 from recovery import plans
 from recovery.models import CollectionCase, CollectionContact, Instalment, PaymentPlan
-
-MONEY_FIELD = {"max_digits": 14, "decimal_places": 2}
 
 
 class InstalmentSerializer(serializers.ModelSerializer):
