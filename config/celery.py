@@ -31,7 +31,7 @@ def worker_gc_freeze(**_kwargs: object) -> None:
     gc.freeze()
 
 
-@app.task(name="fido.heartbeat", ignore_result=True, time_limit=30, soft_time_limit=20)
+@app.task(name="fido.heartbeat_task", ignore_result=True, time_limit=30, soft_time_limit=20)
 def heartbeat_task() -> None:
     """Run by beat every 30 s: proves to /health/ that beat and a worker are both alive, on any
     broker (the filesystem transport cannot answer a broadcast ping)."""

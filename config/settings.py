@@ -250,11 +250,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installed into django-celery-beat's tables at beat start-up; editable in the admin after that.
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "fido.heartbeat", "schedule": 30.0},
+    "heartbeat": {"task": "fido.heartbeat_task", "schedule": 30.0},
     # Credit: approvers reminded of requests past their service time; limits due for review
     # (review date reached, or the score two bands worse than at approval).
-    "credit-reminders": {"task": "credit.reminders_send", "schedule": 15 * 60.0},
-    "credit-reviews": {"task": "credit.reviews_open", "schedule": 6 * 3600.0},
+    "credit-reminders": {"task": "credit.credit_reminders_send_task", "schedule": 15 * 60.0},
+    "credit-reviews": {"task": "credit.credit_reviews_open_task", "schedule": 6 * 3600.0},
     # Caring: plan today's courtesy calls every hour (catches up after any outage; idempotent)
     # and cancel calls whose invoices were paid or disputed since, every 15 minutes.
     "caring-plan": {"task": "caring.plan_task", "schedule": 3600.0},
@@ -267,12 +267,12 @@ CELERY_BEAT_SCHEDULE = {
     "recovery-instalments": {"task": "recovery.instalments_evaluate_task", "schedule": 3600.0},
     # Imports: drop the staging tables kept for commits that will not come (see
     # portfolio/imports/services.py, `import_stages_expire`).
-    "import-stages-expire": {"task": "portfolio.import_stages_expire", "schedule": 3600.0},
+    "import-stages-expire": {"task": "portfolio.import_stages_expire_task", "schedule": 3600.0},
     # ... and delete uploaded files once IMPORT_FILE_RETENTION_DAYS have passed.
-    "import-files-purge": {"task": "portfolio.import_files_purge",
+    "import-files-purge": {"task": "portfolio.import_files_purge_task",
                            "schedule": crontab(hour=3, minute=15)},
     # Nightly risk scores of every client with a champion (or proposed) model.
-    "scoring-nightly": {"task": "scoring.tasks.scoring_nightly_task",
+    "scoring-nightly": {"task": "scoring.scoring_nightly_task",
                         "schedule": crontab(hour=2, minute=30)},
 }
 

@@ -21,7 +21,7 @@ def _date(value: str | None) -> dt.date:
     return dt.date.fromisoformat(value) if value else timezone.localdate()
 
 
-@shared_task(name="scoring.tasks.scoring_train_task", ignore_result=True,
+@shared_task(name="scoring.scoring_train_task", ignore_result=True,
              time_limit=3 * 3600, soft_time_limit=3 * 3600 - 60)
 def scoring_train_task(client_id: int, training_date: str | None = None,
                        segment: str = "all") -> None:
@@ -31,14 +31,14 @@ def scoring_train_task(client_id: int, training_date: str | None = None,
 
 # One chunk of 50,000 debtors costs under a second of features, prediction and write (README
 # "Benchmarks"); 10 minutes is a generous ceiling that still frees a stuck worker.
-@shared_task(name="scoring.tasks.scoring_chunk_task", ignore_result=True, acks_late=True,
+@shared_task(name="scoring.scoring_chunk_task", ignore_result=True, acks_late=True,
              time_limit=600, soft_time_limit=570)
 def scoring_chunk_task(model_id: int, lo: int, hi: int, as_of: str) -> int:
     model = ScoringModel.objects.get(pk=model_id)
     return scoring_chunk_score(model=model, lo=lo, hi=hi, as_of=_date(as_of))
 
 
-@shared_task(name="scoring.tasks.scoring_run_task", ignore_result=True,
+@shared_task(name="scoring.scoring_run_task", ignore_result=True,
              time_limit=1800, soft_time_limit=1740)
 def scoring_run_task(client_id: int, as_of: str | None = None) -> int:
     """Plan a client's run and enqueue its chunks; returns the number of chunks."""
@@ -51,7 +51,7 @@ def scoring_run_task(client_id: int, as_of: str | None = None) -> int:
     return len(plan)
 
 
-@shared_task(name="scoring.tasks.scoring_nightly_task", ignore_result=True,
+@shared_task(name="scoring.scoring_nightly_task", ignore_result=True,
              time_limit=300, soft_time_limit=280)
 def scoring_nightly_task() -> None:
     """Every client with a model to run gets tonight's run."""

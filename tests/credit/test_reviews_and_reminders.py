@@ -130,9 +130,10 @@ def test_a_decided_request_is_not_reminded(personas, debtor):
 def test_the_beat_schedules_both_credit_tasks(settings):
     tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
-    assert {"credit.reminders_send", "credit.reviews_open"} <= tasks_scheduled
-    assert tasks.credit_reminders_send_task.name == "credit.reminders_send"
-    assert tasks.credit_reviews_open_task.name == "credit.reviews_open"
+    assert {"credit.credit_reminders_send_task",
+            "credit.credit_reviews_open_task"} <= tasks_scheduled
+    assert tasks.credit_reminders_send_task.name == "credit.credit_reminders_send_task"
+    assert tasks.credit_reviews_open_task.name == "credit.credit_reviews_open_task"
 
 
 def test_an_approved_review_renews_the_limit_and_a_rejected_one_withdraws_it(personas, debtor,

@@ -242,7 +242,7 @@ def test_the_expiry_task_is_scheduled_hourly(settings):
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
         if entry["task"] == import_stages_expire_task.name
     ]
-    assert entries == [{"task": "portfolio.import_stages_expire", "schedule": 3600.0}]
+    assert entries == [{"task": "portfolio.import_stages_expire_task", "schedule": 3600.0}]
 
 
 # --- The same answers on both databases ---------------------------------------------------------
