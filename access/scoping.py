@@ -63,6 +63,17 @@ class UserAccess:
             Membership.objects.filter(user_id=self.user.pk).values_list("client_id", flat=True)
         )
 
+    def sees_client(self, client_id: int) -> bool:
+        """Whether this user may see the client's rows: the check a service makes, behind the
+        scoped lookups of views and API, before it writes for a client."""
+        client_ids = self.client_ids
+        return client_ids is None or client_id in client_ids
+
+
+def user_sees_client(user: AnyUser, client_id: int) -> bool:
+    """Whether `user` may see the client `client_id` (see UserAccess.sees_client)."""
+    return access_for(user).sees_client(client_id)
+
 
 def access_for(user: AnyUser) -> UserAccess:
     """The user's access, cached on the user object for the length of a request."""

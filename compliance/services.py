@@ -307,7 +307,7 @@ def _override_decide(*, override: ContactOverride, approver: Any, status: str, n
     access = access_for(approver)
     if not access.has_role(Role.TEAM_LEADER):
         raise DomainError(_("Only a team leader decides overrides."), code="not_team_leader")
-    if access.client_ids is not None and override.client_id not in access.client_ids:
+    if not access.sees_client(override.client_id):
         raise DomainError(_("This override is not for a client you work on."), code="forbidden")
     at = at or timezone.now()
     changed = ContactOverride.objects.filter(

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from access.errors import DomainError
 from access.roles import Role
-from access.scoping import access_for
+from access.scoping import user_sees_client
 from credit import analysis, selectors, texts
 from credit.models import (
     BANDS,
@@ -138,11 +138,9 @@ def _require(user: AbstractBaseUser, permission: str, message: str, *,
     API) membership of the client the row belongs to."""
     if not user.has_perm(permission):
         raise DomainError(message, code="not_permitted")
-    if client_id is not None:
-        client_ids = access_for(user).client_ids
-        if client_ids is not None and client_id not in client_ids:
-            raise DomainError(_("That belongs to a client you do not work for."),
-                              code="not_permitted")
+    if client_id is not None and not user_sees_client(user, client_id):
+        raise DomainError(_("That belongs to a client you do not work for."),
+                          code="not_permitted")
 
 
 @transaction.atomic

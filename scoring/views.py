@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
-from access.scoping import access_for, object_get_for_user
+from access.scoping import object_get_for_user, scope_to_user
 from portfolio.models import Client, Debtor
 from scoring import selectors
 from scoring.services import scoring_model_promote
@@ -40,10 +40,7 @@ def _client_for_user(request: HttpRequest) -> Client:
 @permission_required("scoring.view_scoringmodel", raise_exception=True)
 def model_list(request: HttpRequest) -> HttpResponse:
     models = selectors.scoring_model_list_for_user(user=request.user)
-    client_ids = access_for(request.user).client_ids
-    clients = Client.objects.order_by("name")
-    if client_ids is not None:
-        clients = clients.filter(pk__in=client_ids)
+    clients = scope_to_user(Client.objects.order_by("name"), request.user, client_field="pk")
     return render(request, "scoring/model_list.html", {"models": models, "clients": clients})
 
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from access.scoping import access_for, scope_to_user
+from access.scoping import access_for, scope_to_user, user_sees_client
 from portfolio.models import Debtor
 from tests.factories import DebtorFactory
 
@@ -43,3 +43,11 @@ def test_an_inactive_user_sees_nothing(personas):
     personas.agent.save()
 
     assert access_for(personas.agent).client_ids == frozenset()
+
+
+def test_one_helper_says_whether_a_user_sees_a_client(personas):
+    a, b = personas.client_a.pk, personas.client_b.pk
+
+    assert user_sees_client(personas.agent, a) and not user_sees_client(personas.agent, b)
+    assert user_sees_client(personas.viewer_b, b) and not user_sees_client(personas.viewer_b, a)
+    assert user_sees_client(personas.admin, a) and user_sees_client(personas.admin, b)
