@@ -1,6 +1,7 @@
 from django.urls import path
 
-from portfolio import import_views, views
+from portfolio import views
+from portfolio.imports import views as import_views
 
 app_name = "portfolio"
 urlpatterns = [
