@@ -55,6 +55,7 @@ from caring import contact
 from caring.models import CaringAssignment, CaringPolicy, CourtesyCall
 from caring.windows import business_days_add, is_business_day, window_end
 from portfolio.models import Debtor, Invoice
+from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED
 from scoring.models import DebtorScore, ScoringModel
 
 logger = logging.getLogger(__name__)
@@ -171,9 +172,9 @@ def _assign(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int, now: dt.d
 # Driven from the invoice side (client, due date in the window: the partial index
 # portfolio_invoice_open_due) so the cost follows the window, not the policy's whole history.
 _WAITING = (
-    "FROM portfolio_invoice i JOIN caring_caringassignment a ON a.invoice_id = i.id "
+    "FROM portfolio_invoice i JOIN caring_caringassignment a ON a.invoice_id = i.id "  # noqa: S608 (choice values)
     "WHERE i.client_id = %s AND i.due_date > %s AND i.due_date <= %s "
-    "AND i.status IN ('open', 'partially_paid') "
+    f"AND i.status IN ({INVOICE_PAYABLE}) "
     "AND a.policy_id = %s AND a.in_control = %s AND a.debtor_id >= %s AND a.debtor_id < %s "
     "AND NOT EXISTS (SELECT 1 FROM caring_courtesycallinvoice l WHERE l.invoice_id = i.id) "
 )
@@ -301,7 +302,7 @@ def calls_price(*, call_ids: Iterable[int]) -> int:
             "      MIN(i.due_date) AS first_due "
             "      FROM caring_courtesycallinvoice l "
             "      JOIN portfolio_invoice i ON i.id = l.invoice_id "
-            f"      WHERE l.call_id IN ({marks}) AND i.status IN ('open', 'partially_paid') "
+            f"      WHERE l.call_id IN ({marks}) AND i.status IN ({INVOICE_PAYABLE}) "
             "      GROUP BY l.call_id) s "
             "WHERE caring_courtesycall.id = s.call_id AND caring_courtesycall.status = 'planned'"
         )
@@ -327,16 +328,16 @@ def _chunk_bounds(policy: CaringPolicy, run_date: dt.date) -> list[tuple[int, in
         # partial index portfolio_invoice_open_due (disputed included: an upper bound is enough
         # to size chunks) reads the index alone, not the window's scattered invoice pages.
         cursor.execute(
-            "SELECT count(*) FROM portfolio_invoice WHERE client_id = %s AND due_date > %s "
-            "AND due_date <= %s AND status IN ('open', 'partially_paid', 'disputed')", params)
+            "SELECT count(*) FROM portfolio_invoice WHERE client_id = %s AND due_date > %s "  # noqa: S608 (choice values)
+            f"AND due_date <= %s AND status IN ({INVOICE_UNSETTLED})", params)
         if cursor.fetchone()[0] <= size:
             return [(0, _DEBTOR_ID_BOUND)]
         cursor.execute(
-            "SELECT debtor_id, last_id FROM ("
+            "SELECT debtor_id, last_id FROM ("  # noqa: S608 (choice values)
             " SELECT debtor_id, ROW_NUMBER() OVER (ORDER BY debtor_id) AS position,"
             "        MAX(debtor_id) OVER () AS last_id"
             " FROM portfolio_invoice WHERE client_id = %s AND due_date > %s AND due_date <= %s"
-            " AND status IN ('open', 'partially_paid')) w "
+            f" AND status IN ({INVOICE_PAYABLE})) w "
             "WHERE (position - 1) %% %s = 0 ORDER BY debtor_id", [*params, size])
         cuts = cursor.fetchall()
     if not cuts:
@@ -406,9 +407,9 @@ def _calls_cancel_paid(*, client_id: int | None, now: dt.datetime) -> int:
     sql = (
         "UPDATE caring_courtesycall SET status = 'cancelled', updated_at = %s, "  # noqa: S608
         "cancel_reason = %s WHERE status = 'planned'" + client_filter +
-        " AND NOT EXISTS (SELECT 1 FROM caring_courtesycallinvoice l "
+        " AND NOT EXISTS (SELECT 1 FROM caring_courtesycallinvoice l "  # noqa: S608 (choice values)
         "JOIN portfolio_invoice i ON i.id = l.invoice_id WHERE l.call_id = caring_courtesycall.id "
-        "AND i.status IN ('open', 'partially_paid')" + fence + ")"
+        f"AND i.status IN ({INVOICE_PAYABLE})" + fence + ")"
     )
     params: list[object] = [now, _CANCEL_REASON]
     if client_id is not None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from portfolio.sql import INVOICE_PAYABLE
+
 # Overlap of [lo_a, hi_a) and [lo_b, hi_b): min(hi) - max(lo), written with CASE because
 # PostgreSQL spells min/max of two values LEAST/GREATEST and SQLite MIN/MAX.
 _OVERLAP = """
@@ -56,7 +58,7 @@ WITH s AS (
            SUM(i.open_balance) OVER (
                PARTITION BY i.debtor_id ORDER BY i.due_date, i.id ROWS UNBOUNDED PRECEDING) AS hi
     FROM portfolio_invoice i
-    WHERE i.client_id = %s AND i.status IN ('open', 'partially_paid') AND i.open_balance > 0
+    WHERE i.client_id = %s AND i.status IN ({INVOICE_PAYABLE}) AND i.open_balance > 0
       AND i.debtor_id IN (SELECT debtor_id FROM s)
 )
 SELECT s.payment_id, k.invoice_id, s.client_id, ROUND({_OVERLAP}, 2)

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portfolio.models import Client, Debtor
+from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED
 
 # Debtors per transaction. A chunk is a handful of statements each driven by the partial
 # index portfolio_invoice_open_due (client, due_date); 20,000 debtors of a 1,000,000-invoice
@@ -60,8 +61,8 @@ def _overdue_sql(statuses: str) -> str:
     )
 
 
-_PAYABLE = "'open', 'partially_paid'"
-_UNSETTLED = "'open', 'partially_paid', 'disputed'"
+_PAYABLE = INVOICE_PAYABLE
+_UNSETTLED = INVOICE_UNSETTLED
 
 
 def _random_strategy() -> str:

@@ -1,0 +1,37 @@
+"""SQL text made from the models' choices, for the raw SQL of the ledger, the caring planner and
+the collections desk: a status renamed in a TextChoices class changes these statements too,
+instead of leaving a string literal behind that matches nothing.
+
+The text must stay byte-for-byte what the partial indexes' predicates say (for example
+portfolio_invoice_open_due: `status IN ('open', 'partially_paid')`), so that PostgreSQL still
+picks them: keep the order of the values as it is.
+"""
+
+from __future__ import annotations
+
+from django.db.models import TextChoices
+
+from portfolio.models import Invoice
+
+
+def sql_literals(*choices: TextChoices | str) -> str:
+    """`'a', 'b'`: choice values as SQL string literals, for an IN list or a comparison.
+
+    Choice values are identifiers chosen in code, never user input; one with a quote is
+    refused rather than escaped, since it would be a mistake in a model.
+    """
+    if not choices:
+        raise ValueError("sql_literals needs at least one value")
+    values = [str(choice.value if isinstance(choice, TextChoices) else choice)
+              for choice in choices]
+    for value in values:
+        if "'" in value or "\\" in value:
+            raise ValueError(f"not a plain choice value: {value!r}")
+    return ", ".join(f"'{value}'" for value in values)
+
+
+# Invoices a payment can still settle.
+INVOICE_PAYABLE = sql_literals(Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
+# Invoices not settled yet: payable ones and disputed ones (a dispute stops calls, not the debt).
+INVOICE_UNSETTLED = sql_literals(Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID,
+                                 Invoice.Status.DISPUTED)
