@@ -115,14 +115,6 @@ def call_claim(*, call: CourtesyCall, user: AbstractBaseUser,
     return call
 
 
-def call_release(*, call: CourtesyCall, user: AbstractBaseUser) -> None:
-    """Give a claimed call back to the queue without an outcome."""
-    CourtesyCall.objects.filter(pk=call.pk, status=CourtesyCall.Status.IN_PROGRESS,
-                                claimed_by=user).update(
-        status=CourtesyCall.Status.PLANNED, claimed_by=None, claimed_at=None,
-        updated_at=timezone.now())
-
-
 def _payable_invoices(call: CourtesyCall) -> list[Invoice]:
     return list(call.invoices.filter(status__in=PAYABLE).order_by("due_date", "id"))
 

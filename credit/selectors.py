@@ -16,7 +16,6 @@ from access.scoping import AnyUser, access_for, object_get_for_user, scope_to_us
 from credit import analysis
 from credit.models import (
     CreditDecision,
-    CreditLimit,
     CreditLimitRequest,
     CreditTierPolicy,
     FinancialStatement,
@@ -183,16 +182,8 @@ def credit_request_queue(*, user: AnyUser) -> QuerySet[CreditLimitRequest]:
             .order_by("submitted_at", "id"))
 
 
-def credit_limit_list(*, user: AnyUser) -> QuerySet[CreditLimit]:
-    return scope_to_user(CreditLimit.objects.select_related("debtor", "client", "request"), user)
-
-
 def credit_decision_list(*, user: AnyUser) -> QuerySet[CreditDecision]:
     return scope_to_user(CreditDecision.objects.select_related("actor", "request"), user)
-
-
-def financial_statement_list(*, user: AnyUser) -> QuerySet[FinancialStatement]:
-    return scope_to_user(FinancialStatement.objects.select_related("debtor", "entered_by"), user)
 
 
 # --- Figures a decision is taken on -------------------------------------------------------------

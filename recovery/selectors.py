@@ -43,11 +43,6 @@ def case_get_for_user(*, user: AnyUser, pk: object) -> CollectionCase:
                                pk=pk)
 
 
-def case_open_for_debtor(*, user: AnyUser, debtor: Debtor) -> CollectionCase | None:
-    """The debtor's open case, if the user may see it."""
-    return case_list(user=user, status=CollectionCase.Status.OPEN, debtor=debtor).first()
-
-
 def contact_list(*, user: AnyUser, case: CollectionCase | None = None,
                  debtor: Debtor | None = None) -> QuerySet[CollectionContact]:
     contacts = scope_to_user(CollectionContact.objects.select_related("agent", "case"), user)
@@ -56,11 +51,6 @@ def contact_list(*, user: AnyUser, case: CollectionCase | None = None,
     if debtor is not None:
         contacts = contacts.filter(debtor=debtor)
     return contacts.order_by("-saved_at", "-id")
-
-
-def contact_get_for_user(*, user: AnyUser, pk: object) -> CollectionContact:
-    return object_get_for_user(CollectionContact.objects.select_related("agent", "case"),
-                               user, pk=pk)
 
 
 def promise_list(*, user: AnyUser, case: CollectionCase | None = None,
