@@ -127,7 +127,7 @@ def statement_flags(f: Figures, *, fiscal_year: int, years_on_file: set[int],
 
 
 # --- Recommendation --------------------------------------------------------------------------
-# The documented rule (README "Credit limits"): the smaller of 10% of the latest revenue and
+# The documented rule (docs/credit.md): the smaller of 10% of the latest revenue and
 # 30% of the latest equity, times the score band's factor, capped by the band's ceiling, rounded
 # down to a thousand. A debtor without a score gets half the base and band D's cap; negative
 # equity or no statements give no recommendation above zero.

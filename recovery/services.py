@@ -121,7 +121,7 @@ def _case_refresh(case: CollectionCase, as_of: dt.date) -> None:
 
 @dataclass(frozen=True)
 class Skills:
-    """What an agent may work. Routing rule (documented in the README):
+    """What an agent may work. Routing rule (documented in docs/collections.md):
 
     - clients: the agent's memberships (access.scoping), as for every other screen;
     - stage: first-level cases for every agent; second-level and complaint cases only for team

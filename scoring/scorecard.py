@@ -14,7 +14,7 @@ Binning (fitted here, not by a library):
 WoE of a bin = ln(share of goods in the bin / share of bads in the bin), with 0.5 added to each
 count so that a bin without bads or goods stays finite. Positive WoE = safer than average.
 
-Points scaling (documented in README "Scoring"): 600 points at odds of 19 goods to 1 bad, and
+Points scaling (documented in docs/scoring.md): 600 points at odds of 19 goods to 1 bad, and
 50 points to double the odds (PDO). points = OFFSET + FACTOR * ln(odds good:bad), with
 FACTOR = 50 / ln 2 and OFFSET = 600 - FACTOR * ln 19. A scorecard's total is its base points
 plus one attribute's points per characteristic; the attribute points are

@@ -29,8 +29,8 @@ def scoring_train_task(client_id: int, training_date: str | None = None,
     scoring_model_train(client=client, training_date=_date(training_date), segment=segment)
 
 
-# One chunk of 50,000 debtors costs under a second of features, prediction and write (README
-# "Benchmarks"); 10 minutes is a generous ceiling that still frees a stuck worker.
+# One chunk of 50,000 debtors costs under a second of features, prediction and write
+# (bench/README.md, "Scoring batch"); 10 minutes is a generous ceiling that frees a stuck worker.
 @shared_task(name="scoring.scoring_chunk_task", ignore_result=True, acks_late=True,
              time_limit=600, soft_time_limit=570)
 def scoring_chunk_task(model_id: int, lo: int, hi: int, as_of: str) -> int:

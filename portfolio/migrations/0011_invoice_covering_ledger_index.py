@@ -3,7 +3,7 @@
 A scoring chunk reads its debtors' invoices (about 50,000 rows for 5,000 debtors) and groups
 them by debtor. From a plain debtor index that was a bitmap heap scan touching a page per
 few rows and a sort; from an index on debtor that includes every column the features read it
-is an index-only scan already in debtor order (run figures in the README). The single-column
+is an index-only scan already in debtor order (run figures in bench/README.md). The single-column
 indexes of the client and debtor foreign keys go: the (client, number) constraint leads with
 the client and the new index with the debtor, so every lookup they served is still served and
 an invoice write maintains the same number of indexes. On SQLite the index has no included
