@@ -13,16 +13,139 @@ parent-delete guard, which now looks at assignments too (the ORM deletes an invo
 debtor's assignments first, as their CASCADE asks). PostgreSQL only, as 0003.
 """
 
-import importlib
-
 import django.db.models.deletion
 from django.db import migrations, models
 
-_earlier = importlib.import_module("caring.migrations.0003_references_per_statement")
+# Copied from the earlier migration as it was applied (a migration holds its own SQL
+# text, never imports code, so that later edits elsewhere cannot change it).
+_EARLIER_REFERENCES = {'caring_courtesycall': [('client_id', 'portfolio_client'), ('policy_id', 'caring_caringpolicy'), ('debtor_id', 'portfolio_debtor')], 'caring_courtesycallinvoice': [('client_id', 'portfolio_client'), ('call_id', 'caring_courtesycall'), ('invoice_id', 'portfolio_invoice')]}
+_EARLIER_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION caring_courtesycall_refs_insert_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM portfolio_client WHERE id IN (SELECT DISTINCT client_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_client p WHERE p.id = n.client_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycall.client_id names a row missing from portfolio_client'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM caring_caringpolicy WHERE id IN (SELECT DISTINCT policy_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM caring_caringpolicy p WHERE p.id = n.policy_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycall.policy_id names a row missing from caring_caringpolicy'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM portfolio_debtor WHERE id IN (SELECT DISTINCT debtor_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_debtor p WHERE p.id = n.debtor_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycall.debtor_id names a row missing from portfolio_debtor'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION caring_courtesycall_refs_update_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM portfolio_client WHERE id IN (SELECT DISTINCT client_id FROM (SELECT nn.client_id, nn.policy_id, nn.debtor_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.policy_id, nn.debtor_id) IS DISTINCT FROM (oo.client_id, oo.policy_id, oo.debtor_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.policy_id, nn.debtor_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.policy_id, nn.debtor_id) IS DISTINCT FROM (oo.client_id, oo.policy_id, oo.debtor_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_client p WHERE p.id = n.client_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycall.client_id names a row missing from portfolio_client'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM caring_caringpolicy WHERE id IN (SELECT DISTINCT policy_id FROM (SELECT nn.client_id, nn.policy_id, nn.debtor_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.policy_id, nn.debtor_id) IS DISTINCT FROM (oo.client_id, oo.policy_id, oo.debtor_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.policy_id, nn.debtor_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.policy_id, nn.debtor_id) IS DISTINCT FROM (oo.client_id, oo.policy_id, oo.debtor_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM caring_caringpolicy p WHERE p.id = n.policy_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycall.policy_id names a row missing from caring_caringpolicy'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM portfolio_debtor WHERE id IN (SELECT DISTINCT debtor_id FROM (SELECT nn.client_id, nn.policy_id, nn.debtor_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.policy_id, nn.debtor_id) IS DISTINCT FROM (oo.client_id, oo.policy_id, oo.debtor_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.policy_id, nn.debtor_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.policy_id, nn.debtor_id) IS DISTINCT FROM (oo.client_id, oo.policy_id, oo.debtor_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_debtor p WHERE p.id = n.debtor_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycall.debtor_id names a row missing from portfolio_debtor'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION caring_courtesycallinvoice_refs_insert_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM portfolio_client WHERE id IN (SELECT DISTINCT client_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_client p WHERE p.id = n.client_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycallinvoice.client_id names a row missing from portfolio_client'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM caring_courtesycall WHERE id IN (SELECT DISTINCT call_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM caring_courtesycall p WHERE p.id = n.call_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycallinvoice.call_id names a row missing from caring_courtesycall'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM portfolio_invoice WHERE id IN (SELECT DISTINCT invoice_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_invoice p WHERE p.id = n.invoice_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycallinvoice.invoice_id names a row missing from portfolio_invoice'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION caring_courtesycallinvoice_refs_update_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM portfolio_client WHERE id IN (SELECT DISTINCT client_id FROM (SELECT nn.client_id, nn.call_id, nn.invoice_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.call_id, nn.invoice_id) IS DISTINCT FROM (oo.client_id, oo.call_id, oo.invoice_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.call_id, nn.invoice_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.call_id, nn.invoice_id) IS DISTINCT FROM (oo.client_id, oo.call_id, oo.invoice_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_client p WHERE p.id = n.client_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycallinvoice.client_id names a row missing from portfolio_client'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM caring_courtesycall WHERE id IN (SELECT DISTINCT call_id FROM (SELECT nn.client_id, nn.call_id, nn.invoice_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.call_id, nn.invoice_id) IS DISTINCT FROM (oo.client_id, oo.call_id, oo.invoice_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.call_id, nn.invoice_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.call_id, nn.invoice_id) IS DISTINCT FROM (oo.client_id, oo.call_id, oo.invoice_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM caring_courtesycall p WHERE p.id = n.call_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycallinvoice.call_id names a row missing from caring_courtesycall'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM portfolio_invoice WHERE id IN (SELECT DISTINCT invoice_id FROM (SELECT nn.client_id, nn.call_id, nn.invoice_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.call_id, nn.invoice_id) IS DISTINCT FROM (oo.client_id, oo.call_id, oo.invoice_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.call_id, nn.invoice_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.call_id, nn.invoice_id) IS DISTINCT FROM (oo.client_id, oo.call_id, oo.invoice_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_invoice p WHERE p.id = n.invoice_id)) THEN
+        RAISE EXCEPTION 'caring_courtesycallinvoice.invoice_id names a row missing from portfolio_invoice'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;"""
+_EARLIER_PARENT_FUNCTION = """
+CREATE OR REPLACE FUNCTION caring_parent_delete_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'portfolio_client' AND (EXISTS (SELECT 1 FROM caring_courtesycall WHERE client_id = OLD.id) OR EXISTS (SELECT 1 FROM caring_courtesycallinvoice WHERE client_id = OLD.id)) THEN
+        RAISE EXCEPTION '% % is still named by courtesy calls or their invoices',
+            TG_TABLE_NAME, OLD.id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF TG_TABLE_NAME = 'caring_caringpolicy' AND (EXISTS (SELECT 1 FROM caring_courtesycall WHERE policy_id = OLD.id)) THEN
+        RAISE EXCEPTION '% % is still named by courtesy calls or their invoices',
+            TG_TABLE_NAME, OLD.id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF TG_TABLE_NAME = 'portfolio_debtor' AND (EXISTS (SELECT 1 FROM caring_courtesycall WHERE debtor_id = OLD.id)) THEN
+        RAISE EXCEPTION '% % is still named by courtesy calls or their invoices',
+            TG_TABLE_NAME, OLD.id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF TG_TABLE_NAME = 'caring_courtesycall' AND (EXISTS (SELECT 1 FROM caring_courtesycallinvoice WHERE call_id = OLD.id)) THEN
+        RAISE EXCEPTION '% % is still named by courtesy calls or their invoices',
+            TG_TABLE_NAME, OLD.id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF TG_TABLE_NAME = 'portfolio_invoice' AND (EXISTS (SELECT 1 FROM caring_courtesycallinvoice WHERE invoice_id = OLD.id)) THEN
+        RAISE EXCEPTION '% % is still named by courtesy calls or their invoices',
+            TG_TABLE_NAME, OLD.id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;"""
+
 
 # Child table -> (reference column, parent table) for each reference checked per statement.
 _REFERENCES: dict[str, list[tuple[str, str]]] = {
-    **_earlier._REFERENCES,
+    **_EARLIER_REFERENCES,
     "caring_caringassignment": [("client_id", "portfolio_client"),
                                 ("policy_id", "caring_caringpolicy"),
                                 ("invoice_id", "portfolio_invoice"),
@@ -118,8 +241,8 @@ def backwards(apps, schema_editor):
         for suffix in ("insert", "update"):
             cursor.execute(f"DROP TRIGGER IF EXISTS {_NEW_TABLE}_refs_{suffix} ON {_NEW_TABLE}")
             cursor.execute(f"DROP FUNCTION IF EXISTS {_NEW_TABLE}_refs_{suffix}_check()")
-        cursor.execute(_earlier._functions())
-        cursor.execute(_earlier._parent_function())
+        cursor.execute(_EARLIER_FUNCTIONS)
+        cursor.execute(_EARLIER_PARENT_FUNCTION)
 
 
 class Migration(migrations.Migration):

@@ -9,11 +9,52 @@ migration 0005. Updates check only rows whose references changed. Deleting a cli
 that invoices or payments still name is refused by a trigger on the parent. PostgreSQL only.
 """
 
-import importlib
-
-
 import django.db.models.deletion
 from django.db import migrations, models
+
+# Copied from the earlier migration as it was applied (a migration holds its own SQL
+# text, never imports code, so that later edits elsewhere cannot change it).
+_PREVIOUS_FUNCTION = """
+CREATE OR REPLACE FUNCTION portfolio_ledger_rows_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM fido_new_rows n JOIN portfolio_client c ON c.id = n.client_id
+               WHERE n.currency <> c.currency) THEN
+        RAISE EXCEPTION '% rows must be in their client''s currency', TG_TABLE_NAME
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n JOIN portfolio_debtor d ON d.id = n.debtor_id
+               WHERE d.client_id <> n.client_id) THEN
+        RAISE EXCEPTION '% rows must name a debtor of the same client', TG_TABLE_NAME
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION portfolio_client_currency_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM portfolio_invoice WHERE client_id = NEW.id AND currency <> NEW.currency)
+       OR EXISTS (SELECT 1 FROM portfolio_payment
+                  WHERE client_id = NEW.id AND currency <> NEW.currency) THEN
+        RAISE EXCEPTION 'client % has invoices or payments in another currency', NEW.id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION portfolio_debtor_client_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM portfolio_invoice WHERE debtor_id = NEW.id AND client_id <> NEW.client_id)
+       OR EXISTS (SELECT 1 FROM portfolio_payment
+                  WHERE debtor_id = NEW.id AND client_id <> NEW.client_id) THEN
+        RAISE EXCEPTION 'debtor % has invoices or payments of another client', NEW.id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+"""
 
 
 def _checks(rows: str) -> str:
@@ -107,7 +148,6 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    previous = importlib.import_module("portfolio.migrations.0005_ledger_consistency_triggers")
     with schema_editor.connection.cursor() as cursor:
         for parent in ("portfolio_client", "portfolio_debtor"):
             cursor.execute(f"DROP TRIGGER IF EXISTS {parent}_ledger_delete ON {parent}")
@@ -119,7 +159,7 @@ def backwards(apps, schema_editor):
                 "FOR EACH STATEMENT EXECUTE FUNCTION portfolio_ledger_rows_check()")
         cursor.execute("DROP FUNCTION IF EXISTS portfolio_ledger_rows_update_check()")
         cursor.execute("DROP FUNCTION IF EXISTS portfolio_ledger_parent_delete_check()")
-        cursor.execute(previous._FUNCTION)
+        cursor.execute(_PREVIOUS_FUNCTION)
 
 
 class Migration(migrations.Migration):

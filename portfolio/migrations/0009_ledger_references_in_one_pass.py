@@ -10,9 +10,108 @@ ids were named, and the currency and same-client rules are checked on the small 
 rules, same messages and error codes; PostgreSQL only, as before.
 """
 
-import importlib
-
 from django.db import migrations
+
+# Copied from the earlier migration as it was applied (a migration holds its own SQL
+# text, never imports code, so that later edits elsewhere cannot change it).
+_PREVIOUS_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION portfolio_ledger_rows_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+
+    PERFORM 1 FROM portfolio_client WHERE id IN (SELECT DISTINCT client_id FROM fido_new_rows s)
+        FOR KEY SHARE;
+    PERFORM 1 FROM portfolio_debtor WHERE id IN (SELECT DISTINCT debtor_id FROM fido_new_rows s)
+        FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n LEFT JOIN portfolio_client c ON c.id = n.client_id
+               WHERE c.id IS NULL) THEN
+        RAISE EXCEPTION '% rows must name an existing client', TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n LEFT JOIN portfolio_debtor d ON d.id = n.debtor_id
+               WHERE d.id IS NULL) THEN
+        RAISE EXCEPTION '% rows must name an existing debtor', TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n JOIN portfolio_client c ON c.id = n.client_id
+               WHERE n.currency <> c.currency) THEN
+        RAISE EXCEPTION '% rows must be in their client''s currency', TG_TABLE_NAME
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n JOIN portfolio_debtor d ON d.id = n.debtor_id
+               WHERE d.client_id <> n.client_id) THEN
+        RAISE EXCEPTION '% rows must name a debtor of the same client', TG_TABLE_NAME
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+
+END $$;
+
+CREATE OR REPLACE FUNCTION portfolio_ledger_rows_update_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+
+    PERFORM 1 FROM portfolio_client WHERE id IN (SELECT DISTINCT client_id FROM (SELECT nn.client_id, nn.debtor_id, nn.currency
+      FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id
+      WHERE (nn.client_id, nn.debtor_id, nn.currency)
+            IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.currency)) s)
+        FOR KEY SHARE;
+    PERFORM 1 FROM portfolio_debtor WHERE id IN (SELECT DISTINCT debtor_id FROM (SELECT nn.client_id, nn.debtor_id, nn.currency
+      FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id
+      WHERE (nn.client_id, nn.debtor_id, nn.currency)
+            IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.currency)) s)
+        FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.debtor_id, nn.currency
+      FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id
+      WHERE (nn.client_id, nn.debtor_id, nn.currency)
+            IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.currency)) n LEFT JOIN portfolio_client c ON c.id = n.client_id
+               WHERE c.id IS NULL) THEN
+        RAISE EXCEPTION '% rows must name an existing client', TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.debtor_id, nn.currency
+      FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id
+      WHERE (nn.client_id, nn.debtor_id, nn.currency)
+            IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.currency)) n LEFT JOIN portfolio_debtor d ON d.id = n.debtor_id
+               WHERE d.id IS NULL) THEN
+        RAISE EXCEPTION '% rows must name an existing debtor', TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.debtor_id, nn.currency
+      FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id
+      WHERE (nn.client_id, nn.debtor_id, nn.currency)
+            IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.currency)) n JOIN portfolio_client c ON c.id = n.client_id
+               WHERE n.currency <> c.currency) THEN
+        RAISE EXCEPTION '% rows must be in their client''s currency', TG_TABLE_NAME
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.debtor_id, nn.currency
+      FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id
+      WHERE (nn.client_id, nn.debtor_id, nn.currency)
+            IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.currency)) n JOIN portfolio_debtor d ON d.id = n.debtor_id
+               WHERE d.client_id <> n.client_id) THEN
+        RAISE EXCEPTION '% rows must name a debtor of the same client', TG_TABLE_NAME
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+
+END $$;
+
+CREATE OR REPLACE FUNCTION portfolio_ledger_parent_delete_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM portfolio_invoice WHERE
+               (TG_TABLE_NAME = 'portfolio_client' AND client_id = OLD.id)
+               OR (TG_TABLE_NAME = 'portfolio_debtor' AND debtor_id = OLD.id))
+       OR EXISTS (SELECT 1 FROM portfolio_payment WHERE
+               (TG_TABLE_NAME = 'portfolio_client' AND client_id = OLD.id)
+               OR (TG_TABLE_NAME = 'portfolio_debtor' AND debtor_id = OLD.id)) THEN
+        RAISE EXCEPTION '% % still has invoices or payments', TG_TABLE_NAME, OLD.id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;
+"""
 
 
 def _checks(rows: str) -> str:
@@ -91,9 +190,8 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    previous = importlib.import_module("portfolio.migrations.0006_ledger_references_per_statement")
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(previous._FUNCTIONS)
+        cursor.execute(_PREVIOUS_FUNCTIONS)
 
 
 class Migration(migrations.Migration):

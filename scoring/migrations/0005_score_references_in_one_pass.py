@@ -10,9 +10,82 @@ is a row short) and those of another client. Same rules, same messages and error
 PostgreSQL only, as before.
 """
 
-import importlib
-
 from django.db import migrations
+
+# Copied from the earlier migration as it was applied (a migration holds its own SQL
+# text, never imports code, so that later edits elsewhere cannot change it).
+_PREVIOUS_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION scoring_debtorscore_refs_insert_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM portfolio_client WHERE id IN (SELECT DISTINCT client_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_client p WHERE p.id = n.client_id)) THEN
+        RAISE EXCEPTION 'scoring_debtorscore.client_id names a row missing from portfolio_client'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM portfolio_debtor WHERE id IN (SELECT DISTINCT debtor_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_debtor p WHERE p.id = n.debtor_id)) THEN
+        RAISE EXCEPTION 'scoring_debtorscore.debtor_id names a row missing from portfolio_debtor'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM scoring_scoringmodel WHERE id IN (SELECT DISTINCT model_id FROM fido_new_rows s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n WHERE NOT EXISTS
+               (SELECT 1 FROM scoring_scoringmodel p WHERE p.id = n.model_id)) THEN
+        RAISE EXCEPTION 'scoring_debtorscore.model_id names a row missing from scoring_scoringmodel'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM fido_new_rows n
+               JOIN portfolio_debtor d ON d.id = n.debtor_id
+               JOIN scoring_scoringmodel m ON m.id = n.model_id
+               WHERE d.client_id <> n.client_id OR m.client_id <> n.client_id) THEN
+        RAISE EXCEPTION 'scoring_debtorscore rows must name a debtor and a model of their client'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION scoring_debtorscore_refs_update_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM portfolio_client WHERE id IN (SELECT DISTINCT client_id FROM (SELECT nn.client_id, nn.debtor_id, nn.model_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.debtor_id, nn.model_id) IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.model_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.debtor_id, nn.model_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.debtor_id, nn.model_id) IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.model_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_client p WHERE p.id = n.client_id)) THEN
+        RAISE EXCEPTION 'scoring_debtorscore.client_id names a row missing from portfolio_client'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM portfolio_debtor WHERE id IN (SELECT DISTINCT debtor_id FROM (SELECT nn.client_id, nn.debtor_id, nn.model_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.debtor_id, nn.model_id) IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.model_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.debtor_id, nn.model_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.debtor_id, nn.model_id) IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.model_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM portfolio_debtor p WHERE p.id = n.debtor_id)) THEN
+        RAISE EXCEPTION 'scoring_debtorscore.debtor_id names a row missing from portfolio_debtor'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM 1 FROM scoring_scoringmodel WHERE id IN (SELECT DISTINCT model_id FROM (SELECT nn.client_id, nn.debtor_id, nn.model_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.debtor_id, nn.model_id) IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.model_id)) s) FOR KEY SHARE;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.debtor_id, nn.model_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.debtor_id, nn.model_id) IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.model_id)) n WHERE NOT EXISTS
+               (SELECT 1 FROM scoring_scoringmodel p WHERE p.id = n.model_id)) THEN
+        RAISE EXCEPTION 'scoring_debtorscore.model_id names a row missing from scoring_scoringmodel'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM (SELECT nn.client_id, nn.debtor_id, nn.model_id FROM fido_new_rows nn JOIN fido_old_rows oo ON oo.id = nn.id WHERE (nn.client_id, nn.debtor_id, nn.model_id) IS DISTINCT FROM (oo.client_id, oo.debtor_id, oo.model_id)) n
+               JOIN portfolio_debtor d ON d.id = n.debtor_id
+               JOIN scoring_scoringmodel m ON m.id = n.model_id
+               WHERE d.client_id <> n.client_id OR m.client_id <> n.client_id) THEN
+        RAISE EXCEPTION 'scoring_debtorscore rows must name a debtor and a model of their client'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION scoring_parent_delete_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF (TG_TABLE_NAME = 'portfolio_client' AND EXISTS (SELECT 1 FROM scoring_debtorscore WHERE client_id = OLD.id)) OR (TG_TABLE_NAME = 'portfolio_debtor' AND EXISTS (SELECT 1 FROM scoring_debtorscore WHERE debtor_id = OLD.id)) OR (TG_TABLE_NAME = 'scoring_scoringmodel' AND EXISTS (SELECT 1 FROM scoring_debtorscore WHERE model_id = OLD.id)) THEN
+        RAISE EXCEPTION '% % is still named by debtor scores', TG_TABLE_NAME, OLD.id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;"""
 
 TABLE = "scoring_debtorscore"
 
@@ -108,9 +181,8 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    previous = importlib.import_module("scoring.migrations.0004_score_references_per_statement")
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(previous._functions())
+        cursor.execute(_PREVIOUS_FUNCTIONS)
 
 
 class Migration(migrations.Migration):
