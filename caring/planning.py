@@ -55,8 +55,12 @@ from caring import contact
 from caring.models import CaringAssignment, CaringPolicy, CourtesyCall
 from caring.windows import business_days_add, is_business_day, window_end
 from portfolio.models import Debtor, Invoice
-from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED
+from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED, sql_literals
 from scoring.models import DebtorScore, ScoringModel
+
+# Call statuses in the SQL below, from the model's choices (see portfolio/sql.py).
+_PLANNED = sql_literals(CourtesyCall.Status.PLANNED)
+_CANCELLED = sql_literals(CourtesyCall.Status.CANCELLED)
 
 logger = logging.getLogger(__name__)
 
@@ -217,10 +221,10 @@ def _calls(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int,
         "schedule_reason, destination, created_at, updated_at) "
         "SELECT a.client_id, a.policy_id, a.debtor_id, %s, MIN(i.due_date), "
         f"SUM(i.open_balance), {_priority('SUM(i.open_balance)', 'a.debtor_id')}, "
-        "'planned', 0, '', '', '', '', '', %s, %s "
+        f"{_PLANNED}, 0, '', '', '', '', '', %s, %s "
         + _WAITING +
-        "AND NOT EXISTS (SELECT 1 FROM caring_courtesycall c WHERE c.debtor_id = a.debtor_id "
-        "AND c.status = 'planned') "
+        "AND NOT EXISTS (SELECT 1 FROM caring_courtesycall c WHERE c.debtor_id = a.debtor_id "  # noqa: S608 (choice values)
+        f"AND c.status = {_PLANNED}) "
         "GROUP BY a.client_id, a.policy_id, a.debtor_id "
         "ON CONFLICT (debtor_id, window_date) DO NOTHING RETURNING id"
     )
@@ -235,7 +239,7 @@ def _link(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> list[int
         "SELECT a.client_id, c.id, a.invoice_id, %s "
         + _WAITING.replace(
             "WHERE", "JOIN caring_courtesycall c ON c.debtor_id = a.debtor_id "
-            "AND c.status = 'planned' WHERE", 1)
+            f"AND c.status = {_PLANNED} WHERE", 1)
         + "ON CONFLICT (invoice_id) DO NOTHING RETURNING call_id"
     )
     return _returned_ids(sql, [run_date, *_waiting_params(policy, run_date, lo, hi)])
@@ -256,13 +260,13 @@ def _calls_and_links(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int,
         "  cancel_reason, schedule_reason, destination, created_at, updated_at) "
         "  SELECT w.client_id, w.policy_id, w.debtor_id, %s, MIN(w.due_date), "
         f"  SUM(w.open_balance), {_priority('SUM(w.open_balance)', 'w.debtor_id')}, "
-        "  'planned', 0, '', '', '', '', '', %s, %s FROM waiting w "
+        f"  {_PLANNED}, 0, '', '', '', '', '', %s, %s FROM waiting w "
         "  WHERE NOT EXISTS (SELECT 1 FROM caring_courtesycall c WHERE c.debtor_id = w.debtor_id"
-        "                    AND c.status = 'planned') "
+        f"                    AND c.status = {_PLANNED}) "
         "  GROUP BY w.client_id, w.policy_id, w.debtor_id "
         "  ON CONFLICT (debtor_id, window_date) DO NOTHING RETURNING id, debtor_id), "
         "targets AS (SELECT id, debtor_id FROM new_calls UNION ALL "
-        "  SELECT c.id, c.debtor_id FROM caring_courtesycall c WHERE c.status = 'planned' "
+        f"  SELECT c.id, c.debtor_id FROM caring_courtesycall c WHERE c.status = {_PLANNED} "
         "  AND c.debtor_id IN (SELECT debtor_id FROM waiting)) "
         "INSERT INTO caring_courtesycallinvoice (client_id, call_id, invoice_id, linked_on) "
         "SELECT w.client_id, t.id, w.invoice_id, %s FROM waiting w "
@@ -304,7 +308,7 @@ def calls_price(*, call_ids: Iterable[int]) -> int:
             "      JOIN portfolio_invoice i ON i.id = l.invoice_id "
             f"      WHERE l.call_id IN ({marks}) AND i.status IN ({INVOICE_PAYABLE}) "
             "      GROUP BY l.call_id) s "
-            "WHERE caring_courtesycall.id = s.call_id AND caring_courtesycall.status = 'planned'"
+            f"WHERE caring_courtesycall.id = s.call_id AND caring_courtesycall.status = {_PLANNED}"
         )
         updated += _execute(sql, list(batch))
     return updated
@@ -405,8 +409,8 @@ def _calls_cancel_paid(*, client_id: int | None, now: dt.datetime) -> int:
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     client_filter = "" if client_id is None else " AND client_id = %s"
     sql = (
-        "UPDATE caring_courtesycall SET status = 'cancelled', updated_at = %s, "  # noqa: S608
-        "cancel_reason = %s WHERE status = 'planned'" + client_filter +
+        f"UPDATE caring_courtesycall SET status = {_CANCELLED}, updated_at = %s, "  # noqa: S608
+        f"cancel_reason = %s WHERE status = {_PLANNED}" + client_filter +
         " AND NOT EXISTS (SELECT 1 FROM caring_courtesycallinvoice l "  # noqa: S608 (choice values)
         "JOIN portfolio_invoice i ON i.id = l.invoice_id WHERE l.call_id = caring_courtesycall.id "
         f"AND i.status IN ({INVOICE_PAYABLE})" + fence + ")"
