@@ -28,7 +28,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portfolio.models import Client, Debtor
-from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED
+from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED, sql_literals
+from recovery.models import Callback, CollectionCase
+
+# Statuses, stages and reasons in the SQL below, from the models' choices (portfolio/sql.py).
+_OPEN = sql_literals(CollectionCase.Status.OPEN)
+_CLOSED = sql_literals(CollectionCase.Status.CLOSED)
+_FIRST_LEVEL = sql_literals(CollectionCase.Stage.FIRST_LEVEL)
+_PAID = sql_literals(CollectionCase.CloseReason.PAID)
+_EMPATHETIC = sql_literals(CollectionCase.Strategy.EMPATHETIC)
+_STANDARD = sql_literals(CollectionCase.Strategy.STANDARD)
+_CALLBACK_PENDING = sql_literals(Callback.Status.PENDING)
+_CALLBACK_CANCELLED = sql_literals(Callback.Status.CANCELLED)
 
 # Debtors per transaction. A chunk is a handful of statements each driven by the partial
 # index portfolio_invoice_open_due (client, due_date); 20,000 debtors of a 1,000,000-invoice
@@ -69,8 +80,8 @@ def _random_strategy() -> str:
     # Half the new cases to each strategy, at random (the experience comparison needs an
     # unbiased split, not one by id or by who opened it).
     if connection.vendor == "postgresql":
-        return "CASE WHEN random() < 0.5 THEN 'empathetic' ELSE 'standard' END"
-    return "CASE WHEN (random() & 1) = 0 THEN 'empathetic' ELSE 'standard' END"
+        return f"CASE WHEN random() < 0.5 THEN {_EMPATHETIC} ELSE {_STANDARD} END"
+    return f"CASE WHEN (random() & 1) = 0 THEN {_EMPATHETIC} ELSE {_STANDARD} END"
 
 
 def _execute(sql: str, params: list[object]) -> int:
@@ -86,14 +97,14 @@ def _open(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
         "close_reason, reopened_count, overdue_amount, oldest_due_date, currency, priority, "
         "priority_reasons, strategy, language, segment, next_action_reason, on_hold, "
         "hold_reason, created_at, updated_at) "
-        "SELECT o.client_id, o.debtor_id, 'open', 'first_level', %s, '', "
+        f"SELECT o.client_id, o.debtor_id, {_OPEN}, {_FIRST_LEVEL}, %s, '', "
         " (SELECT COUNT(*) FROM recovery_collectioncase p WHERE p.client_id = o.client_id "
         "  AND p.debtor_id = o.debtor_id), "
         f" o.amount, o.oldest, %s, 0, '[]', {_random_strategy()}, d.language, d.kind, '', "
         " %s, '', %s, %s "
         f"FROM ({_overdue_sql(_PAYABLE)}) o JOIN portfolio_debtor d ON d.id = o.debtor_id "
         "WHERE NOT EXISTS (SELECT 1 FROM recovery_collectioncase c WHERE c.client_id = "
-        " o.client_id AND c.debtor_id = o.debtor_id AND c.status = 'open') "
+        f" o.client_id AND c.debtor_id = o.debtor_id AND c.status = {_OPEN}) "
         "ON CONFLICT DO NOTHING"
     )
     return _execute(sql, [now, client.currency, False, now, now,
@@ -109,7 +120,7 @@ def _refresh(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> i
         f"FROM ({_overdue_sql(_PAYABLE)}) o "
         "WHERE recovery_collectioncase.client_id = o.client_id "
         "AND recovery_collectioncase.debtor_id = o.debtor_id "
-        "AND recovery_collectioncase.status = 'open' "
+        f"AND recovery_collectioncase.status = {_OPEN} "
         "AND (recovery_collectioncase.overdue_amount <> o.amount "
         "OR recovery_collectioncase.oldest_due_date IS NULL "
         "OR recovery_collectioncase.oldest_due_date <> o.oldest)"
@@ -128,7 +139,7 @@ def _exists_overdue(statuses: str) -> str:
 
 def _in_range() -> str:
     return ("recovery_collectioncase.client_id = %s "
-            "AND recovery_collectioncase.status = 'open' "
+            f"AND recovery_collectioncase.status = {_OPEN} "
             "AND recovery_collectioncase.debtor_id >= %s "
             "AND recovery_collectioncase.debtor_id < %s")
 
@@ -154,13 +165,13 @@ def _close(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int
     params = [client.pk, lo, hi, as_of]
     # Pending callbacks of the cases about to close have nothing left to talk about.
     _execute(
-        "UPDATE recovery_callback SET status = 'cancelled', done_at = %s WHERE status = "  # noqa: S608
-        "'pending' AND case_id IN (SELECT recovery_collectioncase.id FROM "
+        f"UPDATE recovery_callback SET status = {_CALLBACK_CANCELLED}, done_at = %s WHERE status = "  # noqa: S608
+        f"{_CALLBACK_PENDING} AND case_id IN (SELECT recovery_collectioncase.id FROM "
         f"recovery_collectioncase WHERE {_in_range()} AND NOT {_exists_overdue(_UNSETTLED)})",
         [now, *params])
     return _execute(
-        "UPDATE recovery_collectioncase SET status = 'closed', closed_at = %s, "  # noqa: S608
-        "close_reason = 'paid', overdue_amount = 0, on_hold = %s, hold_reason = '', "
+        f"UPDATE recovery_collectioncase SET status = {_CLOSED}, closed_at = %s, "  # noqa: S608
+        f"close_reason = {_PAID}, overdue_amount = 0, on_hold = %s, hold_reason = '', "
         "claimed_by_id = NULL, claimed_at = NULL, claim_expires_at = NULL, "
         "assigned_agent_id = NULL, next_action_at = NULL, updated_at = %s "
         f"WHERE {_in_range()} AND NOT {_exists_overdue(_UNSETTLED)}",
