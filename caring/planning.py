@@ -36,16 +36,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
-    Case,
     Exists,
-    F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -56,7 +50,7 @@ from caring.models import CaringAssignment, CaringPolicy, CourtesyCall
 from caring.windows import business_days_add, is_business_day, window_end
 from portfolio.models import Debtor, Invoice
 from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED, sql_literals
-from scoring.models import DebtorScore, ScoringModel
+from scoring.selectors import debtor_probability_planning_sql, debtor_score_planning_subquery
 
 # Call statuses in the SQL below, from the model's choices (see portfolio/sql.py).
 _PLANNED = sql_literals(CourtesyCall.Status.PLANNED)
@@ -74,25 +68,6 @@ WORK_HOURS = 8
 # Fibonacci hashing: (id + seed) x 2^32/φ mod 2^32 spreads consecutive ids evenly over 0..9999.
 _HASH_MULTIPLIER = 2654435761
 _HASH_MODULUS = 4294967296
-
-
-def score_subquery(field_name: str) -> Subquery:
-    """The debtor's latest score field, with the preference of scoring.selectors.
-    debtor_scores_latest (segment champion, then all-debtor champion, then any; newest first),
-    as a correlated subquery so that band filters and priorities stay inside SQL."""
-    preference = Case(
-        When(model__status=ScoringModel.Status.CHAMPION, model__segment=F("debtor__kind"),
-             then=Value(2)),
-        When(model__status=ScoringModel.Status.CHAMPION,
-             model__segment=ScoringModel.Segment.ALL, then=Value(1)),
-        default=Value(0), output_field=IntegerField(),
-    )
-    return Subquery(
-        DebtorScore.objects.filter(debtor_id=OuterRef("debtor_id"))
-        .annotate(_pref=preference)
-        .order_by("-_pref", "-as_of", "-id")
-        .values(field_name)[:1]
-    )
 
 
 def _specific_segments(policy: CaringPolicy) -> list[str]:
@@ -126,7 +101,7 @@ def eligible_invoices(policy: CaringPolicy, run_date: dt.date) -> QuerySet[Invoi
     else:
         invoices = invoices.filter(debtor__kind=policy.segment)
     if set(policy.bands) != set("ABCDE"):
-        invoices = invoices.annotate(_band=score_subquery("band")).filter(
+        invoices = invoices.annotate(_band=debtor_score_planning_subquery("band")).filter(
             Q(_band__in=list(policy.bands)) | Q(_band__isnull=True))
     return invoices
 
@@ -189,24 +164,10 @@ def _waiting_params(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -
     return [policy.client_id, run_date, end, policy.pk, False, lo, hi]
 
 
-def _latest_probability(debtor_column: str) -> str:
-    """The debtor's latest score probability, with the preference of scoring.selectors.
-    debtor_scores_latest (segment champion, then all-debtor champion, then any model; newest
-    first): a correlated subquery that reads a handful of rows through the score's debtor index."""
-    return (
-        "(SELECT s.probability FROM scoring_debtorscore s "  # noqa: S608 (column names only)
-        " JOIN scoring_scoringmodel m ON m.id = s.model_id "
-        " JOIN portfolio_debtor d ON d.id = s.debtor_id "
-        f" WHERE s.debtor_id = {debtor_column} ORDER BY"
-        " CASE WHEN m.status = 'champion' AND m.segment = d.kind THEN 2"
-        "      WHEN m.status = 'champion' AND m.segment = 'all' THEN 1 ELSE 0 END DESC,"
-        " s.as_of DESC, s.id DESC LIMIT 1)"
-    )
-
-
 def _priority(amount: str, debtor_column: str) -> str:
     """amount x risk probability (UNSCORED_PROBABILITY when no model has scored the debtor)."""
-    return f"{amount} * COALESCE({_latest_probability(debtor_column)}, {UNSCORED_PROBABILITY})"
+    probability = debtor_probability_planning_sql(debtor_column)
+    return f"{amount} * COALESCE({probability}, {UNSCORED_PROBABILITY})"
 
 
 def _calls(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int,

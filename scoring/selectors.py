@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from access.scoping import AnyUser, object_get_for_user, scope_to_user
 from portfolio.models import Debtor
+from portfolio.sql import sql_literals
 from scoring.models import PSI_STABLE, PSI_WARNING, DebtorScore, ScoringModel
 
 
@@ -98,3 +110,50 @@ def score_history(*, debtor: Debtor, limit: int = 12) -> QuerySet[DebtorScore]:
     challenger's."""
     return (debtor.scores.exclude(model__status=ScoringModel.Status.CHALLENGER)
             .select_related("model").order_by("-as_of", "-id")[:limit])
+
+
+# --- The score planning reads ------------------------------------------------------------------
+# Caring's planner ranks and filters courtesy calls by risk inside SQL, at portfolio scale. It
+# prefers the same scores as _latest_scores (the segment's champion, then the all-debtor
+# champion; newest first) but, unlike the pages, falls back to any model's newest score, so
+# that a client whose first model still waits for promotion gets a risk-ordered plan. Both
+# forms below say the same thing, one as an ORM subquery, one as SQL text for raw statements;
+# keep them together, and change them together.
+
+def _planning_preference() -> Case:
+    return Case(
+        When(model__status=ScoringModel.Status.CHAMPION, model__segment=F("debtor__kind"),
+             then=Value(2)),
+        When(model__status=ScoringModel.Status.CHAMPION,
+             model__segment=ScoringModel.Segment.ALL, then=Value(1)),
+        default=Value(0), output_field=IntegerField(),
+    )
+
+
+def debtor_score_planning_subquery(field_name: str) -> Subquery:
+    """The score field the planner uses for the row's debtor (`debtor_id`), as a correlated
+    subquery so that band filters and priorities stay inside SQL."""
+    return Subquery(
+        DebtorScore.objects.filter(debtor_id=OuterRef("debtor_id"))
+        .annotate(_pref=_planning_preference())
+        .order_by("-_pref", "-as_of", "-id")
+        .values(field_name)[:1]
+    )
+
+
+def debtor_probability_planning_sql(debtor_column: str) -> str:
+    """The same score's probability as SQL text for `debtor_column`: a correlated subquery that
+    reads a handful of rows through the score's debtor index."""
+    return (
+        "(SELECT s.probability FROM scoring_debtorscore s "  # noqa: S608 (column names, choices)
+        " JOIN scoring_scoringmodel m ON m.id = s.model_id "
+        " JOIN portfolio_debtor d ON d.id = s.debtor_id "
+        f" WHERE s.debtor_id = {debtor_column} ORDER BY"
+        f" CASE WHEN m.status = {_CHAMPION} AND m.segment = d.kind THEN 2"
+        f"      WHEN m.status = {_CHAMPION} AND m.segment = {_SEGMENT_ALL} THEN 1 ELSE 0 END DESC,"
+        " s.as_of DESC, s.id DESC LIMIT 1)"
+    )
+
+
+_CHAMPION = sql_literals(ScoringModel.Status.CHAMPION)
+_SEGMENT_ALL = sql_literals(ScoringModel.Segment.ALL)
