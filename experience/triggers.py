@@ -60,6 +60,9 @@ AGREED_PLAN = (
     PaymentPlan.Status.RENEGOTIATED,
 )
 
+_RANK = {Trigger.COLLECTION_CONTACT: 0, Trigger.COURTESY_CALL: 1, Trigger.PLAN_AGREED: 2,
+         Trigger.CASE_CLOSED: 3}
+
 
 @dataclass(frozen=True)
 class Event:
@@ -249,7 +252,9 @@ def _schedule_batch(batch: list[Event], programmes: dict[int, Programme], now: d
     facts = suppression.facts_load({event.debtor_id for event, _p, _d in chosen}, at=now,
                                    around=(min(dues), max(dues)))
     surveys = []
-    for event, programme, due_at in sorted(chosen, key=lambda item: (item[2], item[0].key)):
+    # Earliest first; at the same time a contact goes before the plan or closing it led to.
+    for event, programme, due_at in sorted(chosen, key=lambda item: (
+            item[2], _RANK[item[0].trigger], item[0].key)):
         candidate = suppression.Candidate(debtor_id=event.debtor_id, kind=Kind.TRANSACTIONAL,
                                           at=due_at, do_not_survey=event.do_not_survey)
         reason = suppression.reason_for(candidate, facts)
