@@ -248,3 +248,17 @@ def test_the_database_refuses_a_second_survey_for_a_closed_case() -> None:
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Survey.objects.create(**fields)
+
+
+def test_beat_runs_the_trigger_the_dispatcher_and_the_expiry(settings) -> None:
+    from config.celery import app
+    from experience import tasks
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    names = {"experience.surveys_schedule_task", "experience.surveys_dispatch_task",
+             "experience.surveys_expire_task"}
+
+    assert names <= scheduled
+    assert names <= set(app.tasks)
+    assert tasks.surveys_schedule_task(now=NOW.isoformat()) == {
+        "scheduled": 0, "suppressed": 0, "not_drawn": 0}
