@@ -60,8 +60,8 @@ AGREED_PLAN = (
     PaymentPlan.Status.RENEGOTIATED,
 )
 
-_RANK = {Trigger.COLLECTION_CONTACT: 0, Trigger.COURTESY_CALL: 1, Trigger.PLAN_AGREED: 2,
-         Trigger.CASE_CLOSED: 3}
+_RANK: dict[str, int] = {Trigger.COLLECTION_CONTACT: 0, Trigger.COURTESY_CALL: 1,
+                         Trigger.PLAN_AGREED: 2, Trigger.CASE_CLOSED: 3}
 
 
 @dataclass(frozen=True)
