@@ -16,7 +16,7 @@ from experience import suppression
 from experience.models import Survey
 from portfolio.models import Debtor
 
-OPT_OUT_REASON = suppression._reason(suppression.OPTED_OUT)
+OPT_OUT_REASON = suppression.reason_text(suppression.OPTED_OUT)
 
 
 @transaction.atomic

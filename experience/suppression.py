@@ -168,32 +168,32 @@ def reason_for(candidate: Candidate, facts: Facts) -> str:
     """The stored reason ("<rule id>: <sentence>") the survey is suppressed for, or ""."""
     holds = facts.holds.get(candidate.debtor_id)
     if holds:
-        return _reason(HOLD, holds=", ".join(sorted(set(holds))))
+        return reason_text(HOLD, holds=", ".join(sorted(set(holds))))
     if candidate.do_not_survey is not None:
-        return _reason(DO_NOT_SURVEY, why=candidate.do_not_survey.strip() or "-")
+        return reason_text(DO_NOT_SURVEY, why=candidate.do_not_survey.strip() or "-")
     if candidate.debtor_id in facts.opted_out:
-        return _reason(OPTED_OUT)
+        return reason_text(OPTED_OUT)
     others = [seen for seen in facts.history.get(candidate.debtor_id, ())
               if _counts_against(seen, candidate)]
     if candidate.kind == Kind.TRANSACTIONAL:
         italy = candidate.debtor_id in facts.italy
         gap = TRANSACTIONAL_GAP_ITALY if italy else TRANSACTIONAL_GAP
         if any(s.kind == Kind.TRANSACTIONAL and _within(s, candidate, gap) for s in others):
-            return _reason(TRANSACTIONAL_90 if italy else TRANSACTIONAL_30)
+            return reason_text(TRANSACTIONAL_90 if italy else TRANSACTIONAL_30)
         if any(s.kind == Kind.RELATIONAL and _within(s, candidate, RELATIONAL_QUIET)
                for s in others):
-            return _reason(NEAR_RELATIONAL)
+            return reason_text(NEAR_RELATIONAL)
     elif candidate.kind == Kind.RELATIONAL:
         if any(s.kind == Kind.RELATIONAL and _within(s, candidate, RELATIONAL_GAP)
                for s in others):
-            return _reason(RELATIONAL_6_MONTHS)
+            return reason_text(RELATIONAL_6_MONTHS)
         if any(s.kind == Kind.TRANSACTIONAL and _within(s, candidate, RELATIONAL_QUIET)
                for s in others):
-            return _reason(NEAR_RELATIONAL)
+            return reason_text(NEAR_RELATIONAL)
     return ""
 
 
-def _reason(rule_id: str, **values: str) -> str:
+def reason_text(rule_id: str, **values: str) -> str:
     text = SENTENCES[rule_id] % values if values else SENTENCES[rule_id]
     return f"{rule_id}: {text}"[:300]
 
