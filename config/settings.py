@@ -271,6 +271,12 @@ CELERY_BEAT_SCHEDULE = {
     # ... and delete uploaded files once IMPORT_FILE_RETENTION_DAYS have passed.
     "import-files-purge": {"task": "portfolio.import_files_purge_task",
                            "schedule": crontab(hour=3, minute=15)},
+    # Experience: schedule transactional surveys after the events of the look-back window
+    # (idempotent; catches up after an outage), send the due ones through the contact
+    # engine, and expire links nobody opened in time (see docs/experience-surveys.md).
+    "experience-schedule": {"task": "experience.surveys_schedule_task", "schedule": 900.0},
+    "experience-dispatch": {"task": "experience.surveys_dispatch_task", "schedule": 300.0},
+    "experience-expire": {"task": "experience.surveys_expire_task", "schedule": 3600.0},
     # Nightly risk scores of every client with a champion (or proposed) model.
     "scoring-nightly": {"task": "scoring.scoring_nightly_task",
                         "schedule": crontab(hour=2, minute=30)},
@@ -278,6 +284,16 @@ CELERY_BEAT_SCHEDULE = {
 
 # Caring planner: window invoices per transaction (see caring/planning.py for the measured cost).
 CARING_PLAN_CHUNK_INVOICES = env_int("CARING_PLAN_CHUNK_INVOICES", default=100_000, minimum=1)
+
+# Experience surveys (docs/experience-surveys.md). Links in messages start with the public
+# address of the survey page; texts go through a pluggable gateway (experience/sms.py), the
+# default of which only logs. The trigger reads events this many hours back, so a run after
+# an outage catches up.
+FIDO_PUBLIC_URL = env_str("FIDO_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+EXPERIENCE_SMS_BACKEND = env_str("EXPERIENCE_SMS_BACKEND",
+                                 default="experience.sms.LoggingBackend")
+EXPERIENCE_TRIGGER_LOOKBACK_HOURS = env_int("EXPERIENCE_TRIGGER_LOOKBACK_HOURS", default=72,
+                                            minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -160,6 +160,14 @@ class Survey(models.Model):
             models.UniqueConstraint(fields=["courtesy_call"],
                                     condition=Q(courtesy_call__isnull=False),
                                     name="experience_survey_one_per_call"),
+            # A case gets one survey for its (first) agreed plan and one for its closing; a
+            # renegotiated plan is not surveyed again (experience.triggers).
+            models.UniqueConstraint(fields=["case"],
+                                    condition=Q(trigger="plan_agreed", case__isnull=False),
+                                    name="experience_survey_one_per_plan_case"),
+            models.UniqueConstraint(fields=["case"],
+                                    condition=Q(trigger="case_closed", case__isnull=False),
+                                    name="experience_survey_one_per_closed_case"),
         ]
 
     def __str__(self) -> str:
