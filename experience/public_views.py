@@ -108,8 +108,9 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], *,
     with translation.override(language):
         response = render(request, f"experience/public/{template}", context, status=status)
     response.headers["Content-Language"] = language
-    # A personal link: never kept by a shared computer's or a proxy's cache, never referred.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # A personal link is never sent to another site as a referrer. Not "no-referrer": with it
+    # the browser posts the form with "Origin: null", which CSRF rightly refuses.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
