@@ -32,7 +32,8 @@ PAGE_SIZE = 50
 
 class CloseForm(forms.Form):
     resolution = forms.ChoiceField(
-        label=gettext_lazy("How did it end?"), choices=FollowUp.Resolution.choices,
+        label=gettext_lazy("How did it end?"),
+        choices=[("", "—"), *FollowUp.Resolution.choices],
         error_messages={"required": gettext_lazy("Choose how the follow-up ended."),
                         "invalid_choice": gettext_lazy("Choose how the follow-up ended.")})
     notes = forms.CharField(label=gettext_lazy("Notes"), required=False, max_length=COMMENT_MAX,

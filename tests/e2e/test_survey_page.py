@@ -8,10 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from experience.models import Response
+from tests.caring.conftest import rule_packs_restored_at_end, rule_packs_seeded  # noqa: F401
 from tests.e2e.conftest import SCREENSHOTS
 from tests.experience.answering import sent_survey
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("rule_packs_restored_at_end")]
 
 PHONE = {"width": 390, "height": 844}
 
@@ -74,3 +76,29 @@ def test_a_score_left_out_is_asked_for_again_and_nothing_is_stored(phone, person
     expect(phone.get_by_test_id("nps-errors")).to_contain_text("Choose a score from 0 to 10.")
     expect(phone.locator("textarea[name=comment]")).to_have_value("No score given")
     assert not Response.objects.exists()
+
+
+def test_the_team_leaders_follow_up_fits_a_laptop_and_closes(page, personas):
+    from experience.answers import response_record
+    from experience.models import FollowUp
+    from tests.e2e.conftest import log_in
+
+    rule_packs_seeded()  # an earlier transactional test's flush removed them
+    sent = sent_survey(personas.client_a, agent=personas.agent, language="it")
+    response_record(signed_token=sent.token, nps=2, complaint=True,
+                    comment="L'operatore è stato scortese e ha insistito troppo. " * 8)
+    follow_up = FollowUp.objects.get()
+    log_in(page, "leader_a")
+
+    page.goto(f"/experience/follow-ups/{follow_up.pk}/")
+    expect(page.get_by_test_id("call-verdict")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "survey-follow-up.png"))
+    page.get_by_label("How did it end?").select_option("called_back")
+    page.get_by_role("button", name="Close the follow-up").click()
+
+    expect(page.get_by_test_id("closed")).to_be_visible()
+    follow_up.refresh_from_db()
+    assert follow_up.status == "closed"
