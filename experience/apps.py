@@ -9,3 +9,12 @@ class ExperienceConfig(AppConfig):
     name = "experience"
     label = "experience"
     verbose_name = _("Experience")
+
+    def ready(self) -> None:
+        from experience.followup_views import control_panel_context
+        from recovery.control_panels import ControlPanel, control_panel_register
+
+        # Overdue follow-ups of the closed loop in the team leader's control room.
+        control_panel_register(ControlPanel(
+            key="experience-follow-ups", template="experience/follow_ups/_control_panel.html",
+            context=control_panel_context, order=50))

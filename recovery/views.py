@@ -23,6 +23,7 @@ from access.errors import DomainError
 from access.scoping import access_for
 from compliance import services as compliance_services
 from recovery import services, workspace
+from recovery.control_panels import control_panels_for
 from recovery.forms import (
     OTHER_OUTCOMES,
     OUTCOME_KEYS,
@@ -194,7 +195,13 @@ def control_room(request: HttpRequest) -> HttpResponse:
     _require(workspace.may_watch_desk(request.user))
     template = ("recovery/control_room.html#live" if request.htmx
                 else "recovery/control_room.html")
-    return render(request, template, {"room": workspace.control_room(user=request.user)})
+    return render(request, template, _room_context(request))
+
+
+def _room_context(request: HttpRequest) -> dict[str, Any]:
+    """The desk's own state and the panels higher apps add (recovery.control_panels)."""
+    return {"room": workspace.control_room(user=request.user),
+            "panels": control_panels_for(request)}
 
 
 @login_required
@@ -217,6 +224,5 @@ def override_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Override approved.") if approve
                          else _("Override rejected."))
     if request.htmx:
-        return render(request, "recovery/control_room.html#live",
-                      {"room": workspace.control_room(user=request.user)})
+        return render(request, "recovery/control_room.html#live", _room_context(request))
     return redirect("recovery:control_room")
