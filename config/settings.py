@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
     # ... and delete uploaded files once IMPORT_FILE_RETENTION_DAYS have passed.
     "import-files-purge": {"task": "portfolio.import_files_purge",
                            "schedule": crontab(hour=3, minute=15)},
+    # Experience: draw each relational programme's random sample when its period has come
+    # (idempotent: a period's sample is drawn once; see experience/sampling.py).
+    "experience-relational-samples": {"task": "experience.relational_samples_task",
+                                      "schedule": 3600.0},
     # Nightly risk scores of every client with a champion (or proposed) model.
     "scoring-nightly": {"task": "scoring.tasks.scoring_nightly_task",
                         "schedule": crontab(hour=2, minute=30)},

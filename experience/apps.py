@@ -9,3 +9,13 @@ class ExperienceConfig(AppConfig):
     name = "experience"
     label = "experience"
     verbose_name = _("Experience")
+
+    def ready(self) -> None:
+        # The relational sampling beat task lives beside its service (autodiscovery finds
+        # tasks.py only), and this app's part of a debtor's data export and erasure
+        # (portfolio/privacy.py).
+        from experience import sampling  # noqa: F401
+        from experience.privacy import SECTION as PRIVACY_SECTION
+        from portfolio.privacy import privacy_section_register
+
+        privacy_section_register(PRIVACY_SECTION)
