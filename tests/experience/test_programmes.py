@@ -158,3 +158,11 @@ def test_the_page_speaks_italian(client, personas):
     body = client.get("/it" + _url(personas.client_a)).content.decode()
 
     assert "Programmi di sondaggio" in body
+
+
+def test_the_admin_lists_the_experience_models(admin_client, personas):
+    programme = Programme.objects.create(client=personas.client_a, kind="competitive")
+    for name in ("programme", "survey", "response", "followup"):
+        assert admin_client.get(f"/admin/experience/{name}/").status_code == 200
+    assert admin_client.get(
+        f"/admin/experience/programme/{programme.pk}/change/").status_code == 200
