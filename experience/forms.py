@@ -26,12 +26,12 @@ def _field(name: str) -> forms.Field:
     if name == "delay_minutes":
         return forms.DecimalField(
             label=_("Send after (hours)"), min_value=programmes.DELAY_MIN_HOURS,
-            max_value=programmes.DELAY_MAX_HOURS, max_digits=4, decimal_places=2,
+            max_value=programmes.DELAY_MAX_HOURS, max_digits=4, decimal_places=2, localize=True,
             help_text=_("Between 1 and 24 hours after the contact (2 by default)."))
     if name == "sample_share":
         return forms.DecimalField(
             label=_("Share surveyed"), min_value=Decimal("0.001"), max_value=Decimal("1"),
-            max_digits=4, decimal_places=3,
+            max_digits=4, decimal_places=3, localize=True,
             help_text=_("Above 0, at most 1: 1 surveys every eligible contact; the others are "
                         "drawn at random, never chosen by agents."))
     if name == "relational_sample_size":

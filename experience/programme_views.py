@@ -77,6 +77,7 @@ def _detail(request: HttpRequest, client: Client, *, forms: dict[str, ProgrammeF
         "client": client, "sections": sections,
         "may_change": may_change,
         "study_form": study_form or StudyImportForm(), "studies": _studies(client),
+        "last_sample": programmes.relational_last_sample(programme=current[Kind.RELATIONAL]),
         "problems": problems[:competitive.PROBLEMS_SHOWN],
         "problems_hidden": max(len(problems) - competitive.PROBLEMS_SHOWN, 0),
     }, status=status)

@@ -9,18 +9,20 @@ administrators change programmes of the clients they see; team leaders read them
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from access.errors import DomainError
 from access.roles import Role
 from access.scoping import AnyUser, access_for
 from access.services import audit_event_record
-from experience.models import Kind, Programme
+from experience.models import Kind, Programme, Survey, Trigger
 from portfolio.models import Client
 
 # SPEC §5: a transactional survey goes 1-24 h after the contact.
@@ -65,6 +67,28 @@ def programmes_for_client(*, client: Client) -> dict[str, Programme]:
     saved = {programme.kind: programme for programme in Programme.objects.filter(client=client)}
     return {kind: saved.get(kind) or programme_defaults(client=client, kind=kind)
             for kind in KINDS}
+
+
+@dataclass(frozen=True)
+class SampleDrawn:
+    at: dt.datetime
+    debtors: int
+    next_from: dt.datetime
+
+
+def relational_last_sample(*, programme: Programme) -> SampleDrawn | None:
+    """When the programme's latest relational sample was drawn, its size, and when the next
+    one may be drawn (experience/sampling.py draws once per period)."""
+    if programme.pk is None:
+        return None
+    last = (Survey.objects.filter(programme=programme, trigger=Trigger.RELATIONAL_SAMPLE)
+            .aggregate(at=Max("due_at")))["at"]
+    if last is None:
+        return None
+    size = Survey.objects.filter(programme=programme, trigger=Trigger.RELATIONAL_SAMPLE,
+                                 due_at=last).count()
+    return SampleDrawn(at=last, debtors=size,
+                       next_from=last + dt.timedelta(days=programme.relational_every_days))
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,27 @@ def test_the_admin_lists_the_experience_models(admin_client, personas):
         assert admin_client.get(f"/admin/experience/{name}/").status_code == 200
     assert admin_client.get(
         f"/admin/experience/programme/{programme.pk}/change/").status_code == 200
+
+
+def test_the_relational_card_says_when_the_last_sample_was_drawn(client, personas):
+    import datetime as dt
+
+    from experience import sampling
+    from tests.factories import ContactPointFactory, DebtorFactory, InvoiceFactory
+
+    for _ in range(3):
+        debtor = DebtorFactory(client=personas.client_a)
+        ContactPointFactory(debtor=debtor)
+        InvoiceFactory(debtor=debtor, issue_date=dt.date(2026, 9, 1),
+                       due_date=dt.date(2026, 10, 1))
+    programme = Programme.objects.create(client=personas.client_a, kind="relational",
+                                         relational_every_days=30)
+    client.force_login(personas.team_leader)
+    before = client.get(_url(personas.client_a)).content.decode()
+
+    sampling.relational_sample_draw(programme_id=programme.pk,
+                                    now=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC))
+    after = client.get(_url(personas.client_a)).content.decode()
+
+    assert "No sample drawn yet" in before
+    assert "Last sample drawn on 2026-11-02 (3 debtors); the next one from 2026-12-02" in after
