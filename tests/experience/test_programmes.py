@@ -190,3 +190,41 @@ def test_the_relational_card_says_when_the_last_sample_was_drawn(client, persona
 
     assert "No sample drawn yet" in before
     assert "Last sample drawn on 2026-11-02 (3 debtors); the next one from 2026-12-02" in after
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(context)
+
+
+def test_the_pages_cost_the_same_queries_for_few_and_many_rows(client, personas):
+    import io
+
+    from experience import competitive
+    from tests.factories import ClientFactory
+
+    client.force_login(personas.admin)
+    study = b"respondent_ref,nps,answered_on\nR-1,9,2026-10-01\nR-2,3,2026-10-02\n"
+
+    def add_study(name: str) -> None:
+        competitive.study_import(client=personas.client_a, study=name,
+                                 fileobj=io.BytesIO(study), by=None)
+
+    add_study("One")
+    Programme.objects.create(client=personas.client_a, kind="relational")
+    few_list = _queries(client, reverse("experience:programme_list"))
+    few_detail = _queries(client, _url(personas.client_a))
+    for n in range(6):
+        other = ClientFactory()
+        Programme.objects.create(client=other, kind="transactional")
+        add_study(f"Study {n}")
+    many_list = _queries(client, reverse("experience:programme_list"))
+    many_detail = _queries(client, _url(personas.client_a))
+
+    assert few_list == many_list <= 12
+    assert few_detail == many_detail <= 12
