@@ -266,11 +266,10 @@ def _answered_at(client: Client, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=zone)
 
 
-def _same(stored: Response, row: _Row) -> bool:
+def _same(client: Client, stored: Response, row: _Row) -> bool:
     return (stored.nps == row.nps and stored.comment == row.comment and stored.ces == row.ces
             and stored.csat == row.csat
-            and timezone.localdate(stored.answered_at, stored.answered_at.tzinfo)
-            == row.answered_on)
+            and stored.answered_at == _answered_at(client, row.answered_on))
 
 
 def study_import(*, client: Client, study: str, fileobj: IO[bytes], by: Any,
@@ -315,7 +314,7 @@ def study_import(*, client: Client, study: str, fileobj: IO[bytes], by: Any,
         earlier = stored.get(row.ref)
         if earlier is None:
             fresh.append(row)
-        elif _same(earlier, row):
+        elif _same(client, earlier, row):
             result.already += 1
         else:
             row.problems.append(_("respondent_ref %(ref)s was already imported for this study "
