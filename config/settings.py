@@ -277,6 +277,10 @@ CELERY_BEAT_SCHEDULE = {
     "experience-schedule": {"task": "experience.surveys_schedule_task", "schedule": 900.0},
     "experience-dispatch": {"task": "experience.surveys_dispatch_task", "schedule": 300.0},
     "experience-expire": {"task": "experience.surveys_expire_task", "schedule": 3600.0},
+    # Experience: draw each relational programme's random sample when its period has come
+    # (idempotent: a period's sample is drawn once; see experience/sampling.py).
+    "experience-relational-samples": {"task": "experience.relational_samples_task",
+                                      "schedule": 3600.0},
     # Nightly risk scores of every client with a champion (or proposed) model.
     "scoring-nightly": {"task": "scoring.scoring_nightly_task",
                         "schedule": crontab(hour=2, minute=30)},

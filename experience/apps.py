@@ -18,3 +18,11 @@ class ExperienceConfig(AppConfig):
         control_panel_register(ControlPanel(
             key="experience-follow-ups", template="experience/follow_ups/_control_panel.html",
             context=control_panel_context, order=50))
+        # The relational sampling beat task lives beside its service (autodiscovery finds
+        # tasks.py only), and this app's part of a debtor's data export and erasure
+        # (portfolio/privacy.py).
+        from experience import sampling  # noqa: F401
+        from experience.privacy import SECTION as PRIVACY_SECTION
+        from portfolio.privacy import privacy_section_register
+
+        privacy_section_register(PRIVACY_SECTION)
