@@ -70,7 +70,7 @@ class NpsSerializer(serializers.Serializer):
     promoters = serializers.IntegerField()
     passives = serializers.IntegerField()
     detractors = serializers.IntegerField()
-    score = serializers.FloatField(allow_null=True, help_text="100 × (P − D) / n")
+    score = serializers.FloatField(allow_null=True, help_text="100 * (P - D) / n")
     interval_low = serializers.FloatField(allow_null=True, help_text="95% adjusted Wald")
     interval_high = serializers.FloatField(allow_null=True)
     enough = serializers.BooleanField(help_text="At least 30 answers: the score may headline.")
@@ -131,7 +131,7 @@ class ComparisonSerializer(serializers.Serializer):
     baseline = serializers.CharField()
     currency = serializers.CharField(help_text="The cash rate's currency; empty otherwise.")
     difference = serializers.FloatField(allow_null=True,
-                                        help_text="strategy − baseline, in points.")
+                                        help_text="strategy - baseline, in points.")
     interval_low = serializers.FloatField(allow_null=True)
     interval_high = serializers.FloatField(allow_null=True)
     clear = serializers.BooleanField(help_text="The 95% interval excludes zero.")
