@@ -96,7 +96,7 @@ class CohortSerializer(serializers.Serializer):
 class GroupSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="The agent, team or client id, the strategy, or the "
                                           "month (YYYY-MM).")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     nps = NpsSerializer()
     ces = ScaleSerializer()
     csat = ScaleSerializer()
@@ -114,7 +114,7 @@ class NpsReportSerializer(serializers.Serializer):
 
 class StrategySerializer(serializers.Serializer):
     strategy = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     cases = serializers.IntegerField()
     money = CohortSerializer(many=True, help_text="Cash and losses, one row per currency.")
     promises_judged = serializers.IntegerField()

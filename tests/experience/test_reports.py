@@ -193,3 +193,90 @@ def test_the_breakdown_reads_in_a_fixed_number_of_queries(personas, scene,
 
     with django_assert_num_queries(3):  # figures, cohort, names
         reports.nps_breakdown(answers, "agent", zone=report.zone)
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+PAGE = "/experience/reports/nps/"
+STRATEGY_PAGE = "/experience/reports/strategies/"
+PERIOD = {"start": "2026-01-01", "end": "2026-03-31"}
+
+
+def test_the_page_shows_each_kind_apart_and_the_cash_beside_the_nps(client, personas, scene):
+    client.force_login(personas.team_leader)
+
+    response = client.get(PAGE, PERIOD)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    for kind in ("transactional", "relational", "competitive"):
+        assert f'data-testid="kind-{kind}"' in body
+    assert "not enough answers" in body
+    assert "Anna Rossi" in body and "Bruno Verdi" in body
+    assert "€50.00" in body  # the cohort's cash recovered
+    assert "€80.00" in body  # the customer lost, by value
+    assert "Felt pressured or treated rudely" in body
+    assert "keyword lexicon, see docs" in body
+    assert "Troppe chiamate, maleducato" in body
+
+
+def test_the_page_reads_in_italian_with_italian_numbers(client, personas, scene):
+    client.force_login(personas.team_leader)
+
+    body = client.get("/it" + PAGE, PERIOD).content.decode()
+
+    assert "risposte insufficienti" in body
+    assert "50,00\u00a0€" in body
+    assert "Sentito sotto pressione o trattato male" in body
+
+
+@pytest.mark.parametrize("query", [{"kind": "all"}, {"kind": "nps"}, {"start": "yesterday"},
+                                   {"start": "2026-04-01", "end": "2026-01-01"}])
+def test_a_bad_request_is_a_400_naming_the_problem(client, personas, query):
+    client.force_login(personas.credit_manager)
+
+    response = client.get(PAGE, query)
+
+    assert response.status_code == 400
+    assert 'data-testid="bad-request"' in response.content.decode()
+
+
+def test_a_combined_kind_is_refused_in_plain_words(client, personas):
+    client.force_login(personas.credit_manager)
+
+    body = client.get(PAGE, {"kind": "all"}).content.decode()
+
+    assert "NPS kinds are never combined" in body
+
+
+def test_a_client_viewer_sees_only_their_own_answers(client, personas, scene):
+    client.force_login(personas.viewer_b)
+
+    body = client.get(PAGE, PERIOD).content.decode()
+    refused = client.get(PAGE, {**PERIOD, "client": personas.client_a.pk})
+
+    assert "Anna Rossi" not in body
+    assert "€50.00" not in body
+    assert personas.client_a.name not in body
+    assert refused.status_code == 400
+
+
+def test_agents_may_not_open_the_reports(client, personas):
+    client.force_login(personas.agent)
+
+    assert client.get(PAGE).status_code == 403
+    assert client.get(STRATEGY_PAGE).status_code == 403
+
+
+def test_the_strategy_page_shows_each_strategy_and_no_verdict_without_evidence(
+        client, personas, scene):
+    client.force_login(personas.credit_manager)
+
+    response = client.get(STRATEGY_PAGE, PERIOD)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="strategy-empathetic"' in body
+    assert 'data-testid="strategy-standard"' in body
+    assert "No clear difference yet" in body or "Not enough data" in body
+    assert "recovers more cash" not in body
