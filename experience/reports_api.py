@@ -196,7 +196,7 @@ class ExperienceReportViewSet(TenantScopedViewSet):
 
     @extend_schema(parameters=[NpsQuerySerializer], responses=NpsReportSerializer)
     @action(detail=False, methods=["get"])
-    def nps(self, request: Request) -> ApiResponse:
+    def nps(self, request: Request, format: str | None = None) -> ApiResponse:
         query = NpsQuerySerializer(data=request.query_params)
         report = self._filter(query, kind=request.query_params.get("kind"),
                               kind_required=True)
@@ -217,7 +217,7 @@ class ExperienceReportViewSet(TenantScopedViewSet):
 
     @extend_schema(parameters=[PeriodQuerySerializer], responses=StrategyComparisonSerializer)
     @action(detail=False, methods=["get"])
-    def strategies(self, request: Request) -> ApiResponse:
+    def strategies(self, request: Request, format: str | None = None) -> ApiResponse:
         report = self._filter(PeriodQuerySerializer(data=request.query_params))
         result = strategies.strategy_comparison(user=request.user, report=report)
         body = {
