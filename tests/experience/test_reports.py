@@ -228,6 +228,7 @@ def test_the_page_reads_in_italian_with_italian_numbers(client, personas, scene)
     assert "risposte insufficienti" in body
     assert "50,00\u00a0€" in body
     assert "Sentito sotto pressione o trattato male" in body
+    assert "NPS Transazionale in dettaglio" in body
 
 
 @pytest.mark.parametrize("query", [{"kind": "all"}, {"kind": "nps"}, {"start": "yesterday"},
