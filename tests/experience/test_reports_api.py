@@ -113,3 +113,23 @@ def test_the_schema_documents_the_required_kind():
     kind = next(p for p in operation["parameters"] if p["name"] == "kind")
     assert kind["required"] is True
     assert set(operation["responses"]) >= {"200", "400", "403"}
+
+
+def test_the_breakdown_costs_the_same_queries_for_more_agents(client, personas, answered):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    client.force_login(personas.team_leader)
+    query = {**PERIOD, "kind": "transactional", "group": "agent"}
+    with CaptureQueriesContext(connection) as few:
+        client.get(NPS, query)
+    for _n in range(5):
+        answer(case=case_with_cash(client=personas.client_a, cash=("10.00",)),
+               agent=UserFactory(), nps=9)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(NPS, query).json()
+
+    assert len(body["groups"]) == 6
+    assert len(many) == len(few)
