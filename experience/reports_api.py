@@ -166,14 +166,14 @@ def _cohort(figures: CohortFigures) -> dict[str, Any]:
             "customers_lost_value": figures.customers_lost_value}
 
 
-def _key(value: object) -> str:
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m")
+def _key(value: object, zone: dt.tzinfo) -> str:
+    if isinstance(value, dt.datetime):  # a month, read in the report's time zone
+        return (value.astimezone(zone) if value.tzinfo else value).strftime("%Y-%m")
     return str(value)
 
 
-def _group(row: reports.GroupRow) -> dict[str, Any]:
-    return {"key": _key(row.key), "label": row.label, "nps": _nps(row.nps),
+def _group(row: reports.GroupRow, zone: dt.tzinfo) -> dict[str, Any]:
+    return {"key": _key(row.key, zone), "label": row.label, "nps": _nps(row.nps),
             "ces": _scale(row.ces), "csat": _scale(row.csat),
             "cohort": [_cohort(each) for each in row.cohort]}
 
@@ -208,8 +208,8 @@ class ExperienceReportViewSet(TenantScopedViewSet):
         group = data.get("group")
         body = {
             "kind": report.kind, "start": report.start, "end": report.last_day, "group": group,
-            "overall": _group(reports.nps_overall(answers, zone=report.zone)),
-            "groups": ([_group(row) for row in reports.nps_breakdown(answers, group,
+            "overall": _group(reports.nps_overall(answers, zone=report.zone), report.zone),
+            "groups": ([_group(row, report.zone) for row in reports.nps_breakdown(answers, group,
                                                                      zone=report.zone)]
                        if group else []),
         }

@@ -134,3 +134,19 @@ def test_the_breakdown_costs_the_same_queries_for_more_agents(client, personas, 
 
     assert len(body["groups"]) == 7  # six agents and the answers without one
     assert len(many) == len(few)
+
+
+def test_a_month_is_read_in_the_clients_time_zone(client, personas):
+    # 00:30 in Rome on 1 March is still 28 February in UTC.
+    import datetime as dt
+    import zoneinfo
+
+    case = case_with_cash(client=personas.client_a, cash=("10.00",))
+    answer(case=case, nps=9, when=dt.datetime(2026, 3, 1, 0, 30,
+                                              tzinfo=zoneinfo.ZoneInfo("Europe/Rome")))
+    client.force_login(personas.team_leader)
+
+    body = client.get(NPS, {**PERIOD, "kind": "transactional", "group": "month",
+                            "client": personas.client_a.pk}).json()
+
+    assert [group["key"] for group in body["groups"]] == ["2026-03"]
