@@ -2,6 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from experience import reports_api
+
 
 def register(router: DefaultRouter) -> None:
     """Add this app's resources to the project's one router."""
+    reports_api.register(router)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from experience import followup_views
 from experience import programme_views
+from experience import report_views
 
 app_name = "experience"
 
@@ -17,4 +18,6 @@ urlpatterns: list = [
          name="programme_detail"),
     path("programmes/<int:client_id>/study/", programme_views.study_import,
          name="study_import"),
+    path("reports/nps/", report_views.nps_report, name="nps_report"),
+    path("reports/strategies/", report_views.strategy_report, name="strategy_report"),
 ]
