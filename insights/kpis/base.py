@@ -120,6 +120,15 @@ class Kpi:
     flags: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def places(self) -> int:
+        """Decimal places of the numerator and denominator: amounts 2, counts 0."""
+        return 2 if isinstance(self.numerator, Decimal) else 0
+
+    @property
+    def flag_texts(self) -> list[str]:
+        return [str(FLAG_TEXTS.get(flag, flag)) for flag in self.flags]
+
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": str(self.name), "variant": str(self.variant),
                 "formula": str(self.formula), "unit": self.unit,
@@ -135,6 +144,13 @@ def _plain(value: object) -> object:
         return str(value)
     return value
 
+
+FLAG_TEXTS = {
+    "capped": _("AR older than the twelve-month look-back: capped at twelve months."),
+    "no_reversal_records": _("The ledger records no payment reversals yet: net equals gross."),
+    "months_without_cei": _("Some months had nothing to collect and no CEI."),
+    "not_enough_answers": _("Not enough answers (fewer than 30): read the interval."),
+}
 
 TWO = Decimal("0.01")
 

@@ -23,7 +23,7 @@ from django.db.models import (
     Sum,
     TextField,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from compliance.rules import CONNECTED_RESULTS
@@ -172,3 +172,15 @@ def average_handle_time(scope: Scope, period: Period, agent: Any = None) -> Kpi:
                          "opening the case to saving the outcome"),
                unit="seconds", value=ratio(seconds, row["handled"], places=Decimal("1")),
                numerator=seconds, denominator=row["handled"])
+
+
+def daily_activity(scope: Scope, period: Period, agent: Any = None) -> dict[Any, dict[str, int]]:
+    """Per day of the period (client's time zone): contacts, right-party contacts and handle
+    seconds, one grouped query."""
+    rows = (contacts(scope, period, agent)
+            .annotate(day=TruncDate("saved_at", tzinfo=scope.tz)).values("day")
+            .annotate(handled=Count("id"), rpc=Count("id", filter=Q(party=RPC)),
+                      seconds=Sum("handle_seconds"))
+            .order_by("day"))
+    return {row["day"]: {"handled": row["handled"], "rpc": row["rpc"],
+                         "seconds": row["seconds"] or 0} for row in rows}
