@@ -196,7 +196,7 @@ class KpiViewSet(TenantScopedViewSet):
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=ReceivablesSerializer)
     @action(detail=True, methods=["get"])
-    def receivables(self, request: Request, pk: str | None = None) -> Response:
+    def receivables(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         scope, data = self._read(request, KpiQuerySerializer)
         period = self._period(scope, data)
         monthly = receivables.cei_monthly(scope, period)
@@ -217,7 +217,7 @@ class KpiViewSet(TenantScopedViewSet):
         OpenApiParameter("as_of", dt.date, description="Aging date; today by default."),
         PERIOD_PARAMETERS[2]], responses=AgingSerializer)
     @action(detail=True, methods=["get"])
-    def aging(self, request: Request, pk: str | None = None) -> Response:
+    def aging(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         scope, data = self._read(request, AgingQuerySerializer)
         as_of = data.get("as_of") or scope.today()
         buckets = aging.aging(scope, as_of=as_of)
@@ -227,7 +227,7 @@ class KpiViewSet(TenantScopedViewSet):
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=CashSerializer)
     @action(detail=True, methods=["get"])
-    def cash(self, request: Request, pk: str | None = None) -> Response:
+    def cash(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         scope, data = self._read(request, KpiQuerySerializer)
         period = self._period(scope, data)
         gross, net = cash.cash_recovered(scope, period)
@@ -243,7 +243,7 @@ class KpiViewSet(TenantScopedViewSet):
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=DeskSerializer)
     @action(detail=True, methods=["get"])
-    def desk(self, request: Request, pk: str | None = None) -> Response:
+    def desk(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         scope, data = self._read(request, KpiQuerySerializer)
         period = self._period(scope, data)
         funnel = contacts.contact_funnel(scope, period)
@@ -268,7 +268,7 @@ class KpiViewSet(TenantScopedViewSet):
         description="One kind of NPS; an answer across kinds is refused.")],
         responses=NpsSerializer)
     @action(detail=True, methods=["get"])
-    def nps(self, request: Request, pk: str | None = None) -> Response:
+    def nps(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         scope, data = self._read(request, NpsQuerySerializer)
         period = self._period(scope, data)
         body = {"period": {"start": period.start, "end": period.end}, "kind": data["kind"],
