@@ -130,3 +130,10 @@ def test_the_dashboards_speak_italian(client, personas, ledger):
     assert "Oggi" in body
     assert "Mostra i numeri" in body
     assert "n.d." in body
+
+
+def test_the_home_page_leads_staff_to_their_dashboard_but_not_client_viewers(client, personas):
+    client.force_login(personas.team_leader)
+    assert 'data-testid="home-dashboard"' in client.get("/").content.decode()
+    client.force_login(personas.viewer_a)
+    assert 'data-testid="home-dashboard"' not in client.get("/").content.decode()
