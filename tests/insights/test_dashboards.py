@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from recovery.models import CollectionContact
@@ -137,3 +139,24 @@ def test_the_home_page_leads_staff_to_their_dashboard_but_not_client_viewers(cli
     assert 'data-testid="home-dashboard"' in client.get("/").content.decode()
     client.force_login(personas.viewer_a)
     assert 'data-testid="home-dashboard"' not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("board", ["credit", "team", "agent"])
+def test_the_dashboards_read_in_a_fixed_number_of_queries(client, personas, ledger, board):
+    """Set-based reads: more debtors, invoices and contacts cost no more queries."""
+    user = {"credit": personas.credit_manager, "team": personas.team_leader,
+            "agent": personas.agent}[board]
+    client.force_login(user)
+    url = f"/insights/dashboards/{board}/{personas.client_a.pk}/"
+    client.get(url)  # sessions and caches warmed
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for _ in range(5):
+        InvoiceFactory(debtor=DebtorFactory(client=personas.client_a))
+        CollectionContactFactory(case=CollectionCaseFactory(
+            debtor=DebtorFactory(client=personas.client_a)), agent=personas.agent)
+
+    with CaptureQueriesContext(connection) as after:
+        assert client.get(url).status_code == 200
+
+    assert len(after) == len(before) < 60
