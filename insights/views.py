@@ -25,7 +25,7 @@ from access.roles import Role
 from access.scoping import access_for
 from experience.models import Kind
 from insights.kpis import aging, cash, contacts, nps, promises, receivables
-from insights.kpis.base import Kpi, KpiInputError, Period, Scope, add_months
+from insights.kpis.base import Kpi, Period, Scope
 from portfolio.models import Client
 from portfolio.selectors import client_get_for_user, client_list
 
@@ -294,15 +294,3 @@ def agent(request: HttpRequest, client_id: int) -> HttpResponse:
     }
     return render(request, "insights/dashboards/agent.html", context)
 
-
-def parse_period(start: str | None, end: str | None, *, scope: Scope) -> Period:
-    """?start=&end= (ISO dates, end exclusive); the last full month when both are missing."""
-    if not start and not end:
-        first = scope.today().replace(day=1)
-        return Period(add_months(first, -1), first)
-    try:
-        return Period(dt.date.fromisoformat(start or ""), dt.date.fromisoformat(end or ""))
-    except ValueError as error:
-        if isinstance(error, KpiInputError):
-            raise
-        raise KpiInputError(_("start and end must both be dates (YYYY-MM-DD).")) from None
