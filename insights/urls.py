@@ -1,7 +1,16 @@
 """HTML pages of the insights app, under the i18n prefix insights/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from insights import views
 
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("dashboards/", views.dashboards, name="dashboards"),
+    path("dashboards/credit/<int:client_id>/", views.credit, name="credit"),
+    path("dashboards/credit/<int:client_id>/aging/<slug:bucket>/", views.aging_debtors,
+         name="aging_debtors"),
+    path("dashboards/team/<int:client_id>/", views.team, name="team"),
+    path("dashboards/agent/<int:client_id>/", views.agent, name="agent"),
+]

@@ -81,7 +81,7 @@ def portfolio(personas):
                     "financial-statements": statement.pk, "scores": score.pk,
                     "scoring-models": score.model_id, "caring-policies": policy.pk,
                     "courtesy-calls": call.pk, "contact-decisions": decision.pk,
-                    "credit-requests": credit_request.pk}}
+                    "credit-requests": credit_request.pk, "kpis": personas.client_a.pk}}
 
 
 @pytest.fixture(autouse=True)
