@@ -1,7 +1,9 @@
 """HTML pages of the insights app, under the i18n prefix insights/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("portal/", include("insights.portal_urls")),
+]
