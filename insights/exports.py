@@ -58,6 +58,10 @@ def _csv_value(value: object) -> object:
         return value.isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        # Every Decimal in the portal's tables is money: two decimals, whatever scale the
+        # database's SUM gave back (SQLite drops trailing zeros).
+        return f"{value:.2f}"
     return formula_safe(value)
 
 
