@@ -2,8 +2,11 @@
 
 from django.urls import include, path
 
+from insights import staffing_views
+
 app_name = "insights"
 
 urlpatterns: list = [
     path("portal/", include("insights.portal_urls")),
+    path("staffing/", staffing_views.staffing_forecast, name="staffing"),
 ]
