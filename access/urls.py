@@ -4,7 +4,6 @@ from django.urls import path
 from access import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "access.middleware.DomainErrorMiddleware",
+    "insights.home.ClientPortalMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

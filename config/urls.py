@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from config.api_router import api_patterns
 from config.health import health
 from experience.public_views import survey_page
+from insights.home import home
 
 handler404 = "access.api.not_found"
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("s/<str:token>/", survey_page, name="survey-public"),
 ]
 urlpatterns += i18n_patterns(
+    # The home page sends each role where it works; a client user to the client portal.
+    path("", home, name="home"),
     path("", include("access.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("credit/", include("credit.urls")),

@@ -1,8 +1,8 @@
 """HTML pages of the insights app, under the i18n prefix insights/."""
 
-from django.urls import path
+from django.urls import include, path
 
-from insights import views
+from insights import staffing_views, views
 
 app_name = "insights"
 
@@ -13,4 +13,6 @@ urlpatterns = [
          name="aging_debtors"),
     path("dashboards/team/<int:client_id>/", views.team, name="team"),
     path("dashboards/agent/<int:client_id>/", views.agent, name="agent"),
+    path("portal/", include("insights.portal_urls")),
+    path("staffing/", staffing_views.staffing_forecast, name="staffing"),
 ]

@@ -9,6 +9,10 @@ def test_each_role_lands_on_its_home_section(client, personas):
     for role, user in personas.by_role().items():
         client.force_login(user)
         response = client.get(reverse("home"))
+        if role == "client_viewer":  # a client user's home is its client portal
+            assert response.status_code == 302
+            assert response["Location"] == reverse("insights:portal")
+            continue
         assert response.status_code == 200
         assert f'data-testid="home-{role}"' in response.content.decode()
 

@@ -1,5 +1,6 @@
 """What a person sees in a real browser: logging in as each role, the client list, the
-language switch, logging out and a refused login."""
+language switch, logging out and a refused login. A client user's portal:
+tests/e2e/test_portal.py."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ USERNAMES = {
 }
 
 
-@pytest.mark.parametrize("role", list(USERNAMES))
+# A client user lands on the client portal instead (tests/e2e/test_portal.py).
+@pytest.mark.parametrize("role", [role for role in USERNAMES if role != Role.CLIENT_VIEWER])
 def test_each_role_logs_in_through_the_form_and_sees_its_home_section(page, live_server,
                                                                       personas, role):
     log_in(page, USERNAMES[role])
@@ -32,20 +34,6 @@ def test_each_role_logs_in_through_the_form_and_sees_its_home_section(page, live
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_test_id(f"home-{role}")).to_be_visible()
     expect(page.get_by_test_id("current-user")).to_have_text(USERNAMES[role])
-
-
-def test_a_client_viewer_sees_its_client_and_not_another(page, personas):
-    DebtorFactory(client=personas.client_a, name="Idraulica Rossi S.r.l.")
-    DebtorFactory(client=personas.client_b, name="Ferramenta Bianchi S.p.A.")
-    log_in(page, "viewer_a")
-
-    clients = page.locator("main table")
-    expect(clients.get_by_role("link", name="Acqua Alfa S.p.A.")).to_be_visible()
-    expect(clients).not_to_contain_text("Beta Distribuzione")
-
-    page.get_by_role("navigation").get_by_role("link", name="Debtors").click()
-    expect(page.get_by_role("link", name="Idraulica Rossi S.r.l.")).to_be_visible()
-    expect(page.locator("main")).not_to_contain_text("Ferramenta Bianchi")
 
 
 def test_the_language_switch_turns_the_page_italian(page, personas):

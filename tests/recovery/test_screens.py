@@ -373,7 +373,8 @@ def test_a_client_viewer_reads_the_story_without_notes_or_coaching(client, perso
     case = _story(personas)
     client.force_login(personas.viewer_a)
 
-    body = client.get(reverse("portfolio:debtor_detail", args=[case.debtor_id])).content.decode()
+    # A client user reads its debtors in the client portal (the staff's pages refuse it).
+    body = client.get(reverse("insights:portal_debtor", args=[case.debtor_id])).content.decode()
 
     assert "Payment plan agreed" in body and "321.00" in body and "FT-D-77" in body
     assert "Staff-only remark" not in body

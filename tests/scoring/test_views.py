@@ -70,7 +70,7 @@ def test_the_score_panel_shows_the_band_and_the_reasons(client, personas, model_
     DebtorScoreFactory(debtor=debtor, model=model_a, band="D", points=512, reasons=[
         {"code": "late_share_12m", "impact": -41, "text": "stored text",
          "params": {"value": 0.5, "late": 3, "due": 6}}])
-    client.force_login(personas.viewer_a)
+    client.force_login(personas.agent)
     page = client.get(f"/scoring/debtors/{debtor.pk}/").content.decode()
     assert "paid 3 of the last 6 invoices more than 30 days late" in page
     assert "512" in page and "band-D" in page
