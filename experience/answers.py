@@ -16,8 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.errors import DomainError
-from compliance.models import ContactRestriction
-from compliance.rules import Channel
 from experience import loop
 from experience.links import LinkError, LinkProblem, survey_for_token
 from experience.models import (
@@ -32,7 +30,6 @@ from experience.models import (
     Survey,
 )
 from experience.themes import themes_for
-from portfolio.models import Debtor
 
 
 def _score(value: object, low: int, high: int, *, field: str, label: str) -> int:
@@ -93,22 +90,3 @@ def response_record(*, signed_token: str, nps: int, comment: str = "", ces: int 
         response.debtor = survey.debtor
         loop.follow_up_open(response=response)
     return response
-
-
-def opt_out_of_surveys(debtor: Debtor, source: str = ContactRestriction.Source.WRITTEN, *,
-                       note: str = "", at: dt.datetime | None = None) -> ContactRestriction:
-    """The debtor asks for no more surveys: a channel opt-out for the survey channel, which
-    the contact engine honours at once (SPEC §5). Asking twice keeps the first opt-out."""
-    at = at or timezone.now()
-    with transaction.atomic():
-        # Lock the debtor so that two clicks at once write one restriction.
-        Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
-        existing = ContactRestriction.objects.filter(
-            debtor=debtor, kind=ContactRestriction.Kind.CHANNEL_OPT_OUT,
-            channel=Channel.SURVEY, revoked_at__isnull=True).first()
-        if existing is not None:
-            return existing
-        return ContactRestriction.objects.create(
-            client_id=debtor.client_id, debtor=debtor,
-            kind=ContactRestriction.Kind.CHANNEL_OPT_OUT, channel=Channel.SURVEY,
-            source=source, note=note or "Asked on the survey page", created_at=at)

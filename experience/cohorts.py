@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -165,16 +164,4 @@ def cohort_by(answers: QuerySet[Any], key: str | Expression | None,
         result.setdefault(row["_g"], []).append(figures_from_row(row, "case__currency"))
     for figures in result.values():
         figures.sort(key=lambda each: each.currency)
-    return result
-
-
-def cases_figures(cases: QuerySet[CollectionCase], key: str | None = None,
-                  ) -> dict[object, list[CohortFigures]]:
-    """The same figures for a queryset of cases, grouped by a case field (or not at all)."""
-    group: Iterable[str] = ("currency",) if key is None else (key, "currency")
-    grouped = (with_case_figures(cases).order_by().values(*group)
-               .annotate(**cohort_aggregates()))
-    result: dict[object, list[CohortFigures]] = {}
-    for row in grouped:
-        result.setdefault(row[key] if key else None, []).append(figures_from_row(row, "currency"))
     return result

@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 
 from access.errors import DomainError
 from access.throttle import client_address
-from experience import answers
+from experience import answers, services
 from experience.links import LinkError, LinkProblem, survey_for_token
 from experience.models import (
     CES_MAX,
@@ -125,7 +125,7 @@ def _problem(request: HttpRequest, error: LinkError, token: str) -> HttpResponse
 
 def _stop(request: HttpRequest, survey: Survey, token: str) -> HttpResponse:
     if request.method == "POST":
-        answers.opt_out_of_surveys(survey.debtor, note="Asked on the survey page")
+        services.opt_out_of_surveys(survey.debtor, note="Asked on the survey page")
         return _render(request, "stopped.html", {}, language=survey.language)
     return _render(request, "stop.html", {"token": token}, language=survey.language)
 

@@ -2,9 +2,7 @@
 
 from django.urls import path
 
-from experience import followup_views
-from experience import programme_views
-from experience import report_views
+from experience import followup_views, programme_views, report_views
 
 app_name = "experience"
 

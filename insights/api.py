@@ -111,7 +111,7 @@ class AgingSerializer(serializers.Serializer):
     buckets = BucketSerializer(many=True)
 
 
-class CohortSerializer(serializers.Serializer):
+class KpiCohortSerializer(serializers.Serializer):
     month = serializers.DateField()
     cases = serializers.IntegerField()
     placed = serializers.DecimalField(max_digits=16, decimal_places=2)
@@ -125,7 +125,7 @@ class CashSerializer(serializers.Serializer):
     cash_recovered_gross = KpiSerializer()
     cash_recovered_net = KpiSerializer()
     customers_lost = KpiSerializer()
-    cohorts = CohortSerializer(many=True)
+    cohorts = KpiCohortSerializer(many=True)
 
 
 class DeskSerializer(serializers.Serializer):
@@ -144,7 +144,7 @@ class DeskSerializer(serializers.Serializer):
     promise_kept_by_amount = KpiSerializer()
 
 
-class NpsSerializer(serializers.Serializer):
+class KpiNpsSerializer(serializers.Serializer):
     period = PeriodSerializer()
     kind = serializers.CharField()
     nps = KpiSerializer()
@@ -266,14 +266,14 @@ class KpiViewSet(TenantScopedViewSet):
     @extend_schema(parameters=[*PERIOD_PARAMETERS, OpenApiParameter(
         "kind", str, required=True, enum=Kind.values,
         description="One kind of NPS; an answer across kinds is refused.")],
-        responses=NpsSerializer)
+        responses=KpiNpsSerializer)
     @action(detail=True, methods=["get"])
     def nps(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         scope, data = self._read(request, NpsQuerySerializer)
         period = self._period(scope, data)
         body = {"period": {"start": period.start, "end": period.end}, "kind": data["kind"],
                 "nps": _kpi(nps.nps(scope, period, kind=data["kind"]))}
-        return Response(NpsSerializer(body).data)
+        return Response(KpiNpsSerializer(body).data)
 
 
 def register(router: DefaultRouter) -> None:

@@ -9,9 +9,10 @@ import pytest
 
 from access.errors import DomainError
 from compliance.models import ContactRestriction
-from experience.answers import opt_out_of_surveys, response_record
+from experience.answers import response_record
 from experience.links import LinkError, LinkProblem
 from experience.models import COMMENT_MAX, FollowUp, Response, Survey
+from experience.services import opt_out_of_surveys
 from tests.experience.answering import sent_survey
 
 pytestmark = pytest.mark.django_db
