@@ -1,6 +1,8 @@
 // The charts of the client portal and the staffing forecast. Data from the page's
 // json_script elements, labels from the canvases' data attributes (no inline script: CSP).
 document.addEventListener("DOMContentLoaded", function () {
+  // Axis ticks and tooltips read in the page's language ("30.000" in Italian).
+  if (window.Chart) { window.Chart.defaults.locale = document.documentElement.lang || "en"; }
   if (!window.Chart) { return; }
   var source = document.getElementById("portal-chart-data");
   if (source) {
