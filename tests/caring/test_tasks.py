@@ -75,14 +75,15 @@ def test_a_task_is_closed_once(personas) -> None:
     assert task.done_by == personas.agent
 
 
-def test_a_client_viewer_reads_tasks_but_cannot_close_them(personas) -> None:
+def test_a_client_viewer_is_sent_to_the_portal_and_cannot_close_tasks(personas) -> None:
+    # The staff's task list is not a client's screen: the client portal is (insights.home).
     task = _task(personas.client_a, number="VIEW-1")
     browser = _browser(personas.viewer_a)
 
     page = browser.get("/caring/tasks/")
     refused = browser.post(f"/caring/tasks/{task.pk}/done/")
 
-    assert b"VIEW-1" in page.content and b"/done/" not in page.content
+    assert page.status_code == 403 and b"VIEW-1" not in page.content
     assert refused.status_code == 403
     task.refresh_from_db()
     assert task.status == CaringTask.Status.OPEN

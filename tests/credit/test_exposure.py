@@ -69,7 +69,7 @@ def test_the_include_shows_the_90_percent_alert_and_the_over_limit_state(persona
     assert 'data-state="over"' in over_html and "Over limit" in over_html
 
 
-@pytest.mark.parametrize("persona", ["agent", "viewer_a"])
+@pytest.mark.parametrize("persona", ["agent", "credit_manager"])
 def test_the_over_limit_page_lists_the_clients_own_debtors_only(client, personas, persona):
     _debtor_with(personas.client_a, limit="1000", name="Over A",
                  invoices=[("1200", "1200", Invoice.Status.OPEN)])
@@ -88,6 +88,17 @@ def test_the_over_limit_page_lists_the_clients_own_debtors_only(client, personas
     assert "Near A" not in page and "Fine A" not in page and "Over B" not in page
     assert "Near A" in with_warnings and "Fine A" not in with_warnings
     assert "Over B" not in with_warnings
+
+
+def test_a_client_viewer_is_refused_the_staff_over_limit_page(client, personas):
+    _debtor_with(personas.client_a, limit="1000", name="Over A",
+                 invoices=[("1200", "1200", Invoice.Status.OPEN)])
+    client.force_login(personas.viewer_a)
+
+    response = client.get(reverse("credit:over_limit"))
+
+    assert response.status_code == 403
+    assert "Over A" not in response.content.decode()
 
 
 def test_the_outsider_sees_an_empty_over_limit_page(client, personas):
