@@ -39,12 +39,19 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from caring.models import CourtesyCall
 from experience import competitive
-from experience.models import FollowUp, Kind, Programme, Response, Survey, Trigger
+from experience.models import (
+    FollowUp,
+    Kind,
+    Programme,
+    Response,
+    Survey,
+    Trigger,
+    nps_counts,
+)
 from experience.sampling import relational_eligible
 from experience.stats import NpsSummary, difference_interval, nps_summary
 from experience.themes import themes_for
@@ -429,9 +436,7 @@ def strategy_comparison() -> list[str]:
     summaries = {}
     for strategy in ("empathetic", "standard"):
         rows = Response.objects.filter(kind=Kind.TRANSACTIONAL, strategy=strategy).aggregate(
-            promoters=Count("id", filter=Q(nps__gte=9)),
-            passives=Count("id", filter=Q(nps__gte=7, nps__lte=8)),
-            detractors=Count("id", filter=Q(nps__lte=6)))
+            **nps_counts())
         summaries[strategy] = nps_summary(**rows)
         promises = PromiseToPay.objects.filter(case__strategy=strategy,
                                                status__in=PromiseToPay.EVALUATED)

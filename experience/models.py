@@ -248,6 +248,17 @@ class Response(models.Model):
         return "passive" if self.nps >= 7 else "detractor"
 
 
+def nps_counts(window: Q | None = None, suffix: str = "") -> dict[str, models.Count]:
+    """Promoters (9-10), passives (7-8) and detractors (0-6) as SQL aggregates, for
+    `.aggregate()` or `.annotate()`, optionally only over the answers in `window` and with
+    `suffix` on each name; experience.stats.nps_summary(**counts) gives the score."""
+    categories = {"promoters": Q(nps__gte=9), "passives": Q(nps__gte=7, nps__lte=8),
+                  "detractors": Q(nps__lte=6)}
+    return {f"{name}{suffix}": models.Count(
+        "pk", filter=condition & window if window is not None else condition)
+        for name, condition in categories.items()}
+
+
 class FollowUp(models.Model):
     """The closed loop: a detractor or a complaint gets a team leader's follow-up, never the
     agent who handled the contact, due within 2 business days (SPEC §5)."""

@@ -8,12 +8,12 @@ from portfolio.selectors.client_get_for_user, so another client's page answers 4
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from access.errors import DomainError
 from experience import competitive, programmes
 from experience.forms import ProgrammeForm, StudyImportForm
-from experience.models import Kind, Programme, Response
+from experience.models import Kind, Programme, Response, nps_counts
 from experience.stats import nps_summary
 from portfolio.models import Client
 from portfolio.selectors import client_get_for_user, client_list
@@ -51,12 +51,9 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 def _studies(client: Client) -> list[dict[str, Any]]:
     """Each imported study with its own NPS (competitive answers are never pooled across
     studies or with the other kinds)."""
-    rows = (Response.objects.filter(client=client, kind=Kind.COMPETITIVE)
-            .values("source")
-            .annotate(promoters=Count("id", filter=Q(nps__gte=9)),
-                      passives=Count("id", filter=Q(nps__gte=7, nps__lte=8)),
-                      detractors=Count("id", filter=Q(nps__lte=6)))
-            .order_by("source"))
+    rows: Iterable[Mapping[str, Any]] = (
+        Response.objects.filter(client=client, kind=Kind.COMPETITIVE)
+        .values("source").annotate(**nps_counts()).order_by("source"))
     return [{"source": row["source"],
              "summary": nps_summary(promoters=row["promoters"], passives=row["passives"],
                                     detractors=row["detractors"])} for row in rows]

@@ -33,7 +33,7 @@ from access.roles import Role
 from access.scoping import AnyUser, access_for, scope_to_user
 from experience import themes as theme_lexicon
 from experience.cohorts import CohortFigures, cohort_by
-from experience.models import Kind, Response
+from experience.models import Kind, Response, nps_counts
 from experience.stats import NpsSummary, ScaleSummary
 from portfolio.models import Client
 from recovery.models import CollectionCase
@@ -134,17 +134,6 @@ def answers_in_scope(*, user: AnyUser, report: ReportFilter, kind: str | None = 
     return answers
 
 
-def _counts(window: Q | None = None, suffix: str = "") -> dict[str, Any]:
-    def count(condition: Q) -> Count:
-        return Count("pk", filter=condition & window if window is not None else condition)
-
-    return {
-        f"promoters{suffix}": count(Q(nps__gte=9)),
-        f"passives{suffix}": count(Q(nps__gte=7, nps__lte=8)),
-        f"detractors{suffix}": count(Q(nps__lte=6)),
-    }
-
-
 _SCALES = {
     "ces_n": Count("ces"), "ces_sum": Sum("ces"), "ces_top": Count("pk", filter=Q(ces__gte=5)),
     "csat_n": Count("csat"), "csat_sum": Sum("csat"),
@@ -229,7 +218,7 @@ def nps_breakdown(answers: QuerySet[Response], dimension: str | None, *,
     for the labels."""
     key = _key(dimension, zone)
     rows = list(answers.annotate(_g=key).order_by().values("_g")
-                .annotate(**_counts(), **_SCALES))
+                .annotate(**nps_counts(), **_SCALES))
     cohorts = cohort_by(answers, key)
     labels = _labels(dimension, {row["_g"] for row in rows}, zone)
     groups = [GroupRow(key=row["_g"], label=labels.get(row["_g"], str(row["_g"])),
@@ -261,7 +250,7 @@ def agent_windows(*, user: AnyUser, report: ReportFilter) -> list[AgentRow]:
         agent__isnull=False)
     counts: dict[str, Any] = {}
     for days in WINDOWS:
-        counts |= _counts(Q(answered_at__gte=report.end_at - dt.timedelta(days=days)),
+        counts |= nps_counts(Q(answered_at__gte=report.end_at - dt.timedelta(days=days)),
                           suffix=f"_{days}")
     rows = list(answers.order_by().values("agent_id").annotate(**counts))
     cohorts = cohort_by(answers, "agent_id")

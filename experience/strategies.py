@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from access.scoping import AnyUser, scope_to_user
 from experience.cohorts import CohortFigures, cohort_aggregates, figures_from_row, with_case_figures
-from experience.models import Kind, Response
+from experience.models import Kind, Response, nps_counts
 from experience.reports import ReportFilter
 from experience.stats import Z_95, NpsSummary, difference_interval
 from portfolio.templatetags.formatting import number
@@ -174,9 +174,7 @@ def strategy_comparison(*, user: AnyUser, report: ReportFilter) -> StrategyCompa
     nps_rows = (scope_to_user(Response.objects.all(), user)
                 .filter(kind=NPS_KIND, case__in=cases.values("pk")).order_by()
                 .values("case__strategy")
-                .annotate(promoters=Count("pk", filter=Q(nps__gte=9)),
-                          passives=Count("pk", filter=Q(nps__gte=7, nps__lte=8)),
-                          detractors=Count("pk", filter=Q(nps__lte=6))))
+                .annotate(**nps_counts()))
     promises: dict[str, Mapping[str, Any]] = {row["case__strategy"]: row for row in promise_rows}
     answers: dict[str, Mapping[str, Any]] = {row["case__strategy"]: row for row in nps_rows}
     rows: dict[str, StrategyRow] = {

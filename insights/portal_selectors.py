@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from access.scoping import AnyUser, object_get_for_user, scope_to_user
-from experience.models import Response
+from experience.models import Response, nps_counts
 from experience.stats import NpsSummary, nps_summary
 from portfolio.models import Client, Debtor, Invoice, Payment
 from portfolio.selectors import UNSETTLED, ZERO, AgingRow, aging_summary
@@ -174,14 +174,6 @@ def _transactional(client: Client) -> QuerySet[Response]:
 _NPS_KEYS = ("promoters", "passives", "detractors")
 
 
-def _nps_counts() -> dict[str, Any]:
-    return {
-        "promoters": Count("id", filter=Q(nps__gte=9)),
-        "passives": Count("id", filter=Q(nps__gte=7, nps__lte=8)),
-        "detractors": Count("id", filter=Q(nps__lte=6)),
-    }
-
-
 def portal_months(*, client: Client, as_of: dt.date, months: int = MONTHS) -> list[MonthRow]:
     """Cash recovered (payments by value date) and transactional NPS per calendar month in the
     client's reporting time zone, the oldest month first, the current month last (2 queries)."""
@@ -198,7 +190,7 @@ def portal_months(*, client: Client, as_of: dt.date, months: int = MONTHS) -> li
     end_at = dt.datetime.combine(end, dt.time(), tzinfo=zone)
     nps_rows = (_transactional(client).filter(answered_at__gte=start_at, answered_at__lt=end_at)
                 .annotate(month=TruncMonth("answered_at", tzinfo=zone)).values("month")
-                .annotate(**_nps_counts()).order_by("month"))
+                .annotate(**nps_counts()).order_by("month"))
     nps = {_as_date(row["month"]): nps_summary(**{key: row[key] for key in _NPS_KEYS})
            for row in nps_rows.values("month", *_NPS_KEYS)}
     rows = []
@@ -219,7 +211,7 @@ def portal_nps(*, client: Client, as_of: dt.date, days: int) -> NpsSummary:
     end_at = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=zone)
     counts = _transactional(client).filter(
         answered_at__gte=end_at - dt.timedelta(days=days), answered_at__lt=end_at,
-    ).aggregate(**_nps_counts())
+    ).aggregate(**nps_counts())
     return nps_summary(**counts)
 
 

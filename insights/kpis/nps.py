@@ -7,10 +7,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from experience.models import Kind, Response
+from experience.models import Kind, Response, nps_counts
 from experience.stats import NpsSummary, nps_summary
 from insights.kpis.base import Kpi, KpiInputError, Period, Scope, quantize
 
@@ -29,9 +28,7 @@ def nps(scope: Scope, period: Period, *, kind: str, agent: Any = None) -> Kpi:
                                       answered_at__lt=end)
     if agent is not None:
         answers = answers.filter(agent=agent)
-    row = answers.aggregate(promoters=Count("id", filter=Q(nps__gte=9)),
-                            passives=Count("id", filter=Q(nps__gte=7, nps__lte=8)),
-                            detractors=Count("id", filter=Q(nps__lte=6)))
+    row = answers.aggregate(**nps_counts())
     summary = nps_summary(**row)
     return nps_kpi(summary, kind=kind)
 
