@@ -78,9 +78,13 @@ def _specific_segments(policy: CaringPolicy) -> list[str]:
     )
 
 
-def eligible_invoices(policy: CaringPolicy, run_date: dt.date) -> QuerySet[Invoice]:
-    """Invoices of the policy whose window is open on run_date and that may be cared for."""
-    end = window_end(run_date, policy.days_before_due, policy.client.country)
+def eligible_invoices(policy: CaringPolicy, run_date: dt.date, *,
+                      due_until: dt.date | None = None) -> QuerySet[Invoice]:
+    """Invoices of the policy whose window is open on run_date and that may be cared for.
+
+    `due_until` widens the due dates beyond today's window: the staffing forecast asks which
+    invoices later planning days will take, by the same rules."""
+    end = due_until or window_end(run_date, policy.days_before_due, policy.client.country)
     invoices = Invoice.objects.filter(
         client_id=policy.client_id,
         status__in=PAYABLE,

@@ -57,7 +57,9 @@ def _common(request: HttpRequest, report: reports.ReportFilter) -> dict[str, Any
     return {"report": report, "clients": clients, "is_client_viewer": viewer.is_client_viewer,
             "kinds": Kind.choices,
             # Percent signs stay out of {% translate %} tags (which double them for lookup).
+            # xgettext:no-python-format
             "interval_label": _("95% interval"),
+            # xgettext:no-python-format
             "chart_label": _("NPS by month with its 95% interval")}
 
 
@@ -119,6 +121,7 @@ def strategy_report(request: HttpRequest) -> HttpResponse:
     labels = {row.strategy: row.label for row in result.rows}
     return render(request, "experience/reports/strategies.html", {
         **_common(request, report), "result": result, "labels": labels,
+        # xgettext:no-python-format
         "method_note": _("Differences in points (percentage points for rates), with 95% "
                          "intervals: Newcombe's score interval for counted rates, the ratio "
                          "estimator's interval for cash, adjusted Wald for NPS. A verdict is "

@@ -215,7 +215,11 @@ def _months_table(request: HttpRequest, client: Client, as_of: dt.date) -> expor
     return exports.Table(
         name=_("recovery by month"),
         headers=[_("Month"), _("Currency"), _("Cash recovered"), _("Transactional NPS answers"),
-                 _("Transactional NPS"), _("NPS 95% interval low"), _("NPS 95% interval high")],
+                 _("Transactional NPS"),
+                 # xgettext:no-python-format
+                 _("NPS 95% interval low"),
+                 # xgettext:no-python-format
+                 _("NPS 95% interval high")],
         rows=rows())
 
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
+from typing import cast
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from caring.models import CaringAssignment, CaringPolicy
+from caring.windows import is_business_day, window_opens
 from insights import staffing
+from portfolio.models import Invoice
 from tests.caring.factories import CaringPolicyFactory, CourtesyCallFactory
-from tests.factories import DebtorFactory
+from tests.factories import DebtorFactory, InvoiceFactory
 from tests.recovery.factories import CallbackFactory, CollectionCaseFactory, PromiseToPayFactory
 
 
@@ -48,30 +53,48 @@ def test_erlang_c_stays_finite_for_a_large_desk():
     assert 400 < agents < 440  # 400 Erlangs
 
 
+def a_working_monday(country: str) -> dt.date:
+    """The first Monday after today that opens a whole working week in `country` (the tests lay
+    work on weekdays, whatever day they run on)."""
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not (day.weekday() == 0 and all(
+            is_business_day(day + dt.timedelta(days=k), country) for k in range(5))):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def at_noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=timezone.get_current_timezone())
+
+
 @pytest.fixture
 def work(personas):
-    """Client A: on day 0 (today) two late courtesy calls and one planned, a case with no next
-    action, a callback; on day 3 a case's next action and a promise; client B: ten cases."""
-    today = timezone.localdate()
+    """Client A: on day 0 (a Monday) two late courtesy calls and one planned, a case with no
+    next action, a callback; on day 3 a case's next action and a promise; on Saturday (day 5) a
+    promise, which the desk calls on the next Monday; client B: ten cases."""
+    monday = a_working_monday(personas.client_a.country)
     debtor = DebtorFactory(client=personas.client_a)
     policy = CaringPolicyFactory(client=personas.client_a)
-    for window in (today - dt.timedelta(days=2), today - dt.timedelta(days=1), today):
+    for window in (monday - dt.timedelta(days=2), monday - dt.timedelta(days=1), monday):
         CourtesyCallFactory(client=personas.client_a, policy=policy, debtor=DebtorFactory(
-            client=personas.client_a), window_date=window, first_due_date=today)
+            client=personas.client_a), window_date=window, first_due_date=monday)
     CourtesyCallFactory(client=personas.client_a, policy=policy,
                         debtor=DebtorFactory(client=personas.client_a),
-                        window_date=today + dt.timedelta(days=3), first_due_date=today,
+                        window_date=monday + dt.timedelta(days=3), first_due_date=monday,
                         status="done")  # done: no longer work
     case = CollectionCaseFactory(debtor=debtor)
     CallbackFactory(case=case, due_at=timezone.now())
     later = CollectionCaseFactory(debtor=DebtorFactory(client=personas.client_a),
-                                  next_action_at=timezone.now() + dt.timedelta(days=3))
-    PromiseToPayFactory(case=later, promised_date=today + dt.timedelta(days=3))
+                                  next_action_at=at_noon(monday + dt.timedelta(days=3)))
+    PromiseToPayFactory(case=later, promised_date=monday + dt.timedelta(days=3))
+    waiting = CollectionCaseFactory(debtor=DebtorFactory(client=personas.client_a),
+                                    next_action_at=at_noon(monday + dt.timedelta(days=60)))
+    PromiseToPayFactory(case=waiting, promised_date=monday + dt.timedelta(days=5))
     CollectionCaseFactory(debtor=DebtorFactory(client=personas.client_a), on_hold=True,
                           hold_reason="dispute pending")
     for _ in range(10):
         CollectionCaseFactory(debtor=DebtorFactory(client=personas.client_b))
-    return today
+    return monday
 
 
 @pytest.mark.django_db
@@ -84,9 +107,100 @@ def test_the_forecast_counts_each_kind_of_work_on_its_day(personas, work):
     assert (first.courtesy_calls, first.cases, first.callbacks, first.promises) == (3, 1, 1, 0)
     assert (fourth.courtesy_calls, fourth.cases, fourth.callbacks, fourth.promises) == (0, 1, 0,
                                                                                          1)
-    assert sum(day.calls for day in days) == 7  # nothing of client B, nothing held or done
+    assert sum(day.calls for day in days) == 8  # nothing of client B, nothing held or done
     assert first.agents_on_phone == 1 and first.agents_rostered == 2
     assert days[1].calls == 0 and days[1].agents_rostered == 0
+
+
+@pytest.mark.django_db
+def test_weekend_work_moves_to_the_next_business_day(personas, work):
+    days = staffing.staffing_forecast(user=personas.team_leader,
+                                      assumptions=staffing.Assumptions(), today=work)
+
+    saturday, sunday, next_monday = days[5], days[6], days[7]
+    assert not saturday.open and not sunday.open and next_monday.open
+    assert saturday.calls == 0 and sunday.calls == 0
+    assert next_monday.promises == 1
+
+
+@pytest.mark.django_db
+def test_late_work_seen_on_a_sunday_is_forecast_for_monday(personas, work):
+    sunday = work - dt.timedelta(days=1)
+
+    days = staffing.staffing_forecast(user=personas.team_leader,
+                                      assumptions=staffing.Assumptions(), today=sunday)
+
+    assert days[0].calls == 0 and not days[0].open
+    assert days[1].courtesy_calls == 3 and days[1].callbacks == 1
+
+
+def calendar_from(personas, today: dt.date) -> staffing._Calendar:
+    return staffing._Calendar({personas.client_a.pk: personas.client_a.country}, today,
+                              today + dt.timedelta(days=28))
+
+
+@pytest.mark.django_db
+def test_courtesy_calls_are_projected_on_the_day_each_window_opens(personas):
+    monday = a_working_monday(personas.client_a.country)
+    due = monday + dt.timedelta(days=14)
+    # Five business days before (weekends and holidays skipped): caring's own calendar.
+    opens = window_opens(due, 5, personas.client_a.country)
+    policy = cast(CaringPolicy, CaringPolicyFactory(client=personas.client_a, days_before_due=5,
+                                                    control_share=Decimal("0.5")))
+    twice = DebtorFactory(client=personas.client_a)
+    InvoiceFactory(debtor=twice, due_date=due)
+    InvoiceFactory(debtor=twice, due_date=due)  # the same debtor and day: one call
+    InvoiceFactory(debtor=DebtorFactory(client=personas.client_a), due_date=due)
+    taken = cast(Invoice, InvoiceFactory(debtor=DebtorFactory(client=personas.client_a),
+                                         due_date=due))
+    CaringAssignment.objects.create(client=personas.client_a, policy_id=policy.pk,
+                                    invoice_id=taken.pk, debtor_id=taken.debtor_id,
+                                    window_date=monday, bucket=1, in_control=False)
+    InvoiceFactory(debtor=DebtorFactory(client=personas.client_a, do_not_call=True,
+                                        do_not_call_set_at=timezone.now()), due_date=due)
+    InvoiceFactory(debtor=DebtorFactory(client=personas.client_a), due_date=due,
+                   status="paid", open_balance=Decimal("0"))
+    InvoiceFactory(debtor=DebtorFactory(client=personas.client_b), due_date=due)
+
+    projected = staffing._courtesy_projected(
+        CaringPolicy.objects.filter(client=personas.client_a), calendar_from(personas, monday))
+
+    # Two debtors called, half of them kept as the control group.
+    assert opens > monday
+    assert projected == {(personas.client_a.pk, opens): 1.0}
+
+
+def invoices_last_year(debtor, monday: dt.date, *, on_time: int, late: int) -> None:
+    for k in range(on_time + late):
+        due = monday - dt.timedelta(days=30 * (k + 1))
+        settled = due - dt.timedelta(days=1) if k < on_time else due + dt.timedelta(days=20)
+        InvoiceFactory(debtor=debtor, due_date=due, status="paid", open_balance=Decimal("0"),
+                       last_settlement_on=settled)
+
+
+@pytest.mark.django_db
+def test_new_cases_are_weighted_by_each_debtors_late_history(personas):
+    monday = a_working_monday(personas.client_a.country)
+    wednesday = monday + dt.timedelta(days=2)
+    punctual = DebtorFactory(client=personas.client_a)
+    invoices_last_year(punctual, monday, on_time=4, late=0)
+    InvoiceFactory(debtor=punctual, due_date=wednesday)
+    tardy = DebtorFactory(client=personas.client_a)
+    invoices_last_year(tardy, monday, on_time=0, late=3)
+    InvoiceFactory(debtor=tardy, due_date=wednesday)
+    InvoiceFactory(debtor=tardy, due_date=wednesday + dt.timedelta(days=7))  # its case is open
+    InvoiceFactory(debtor=DebtorFactory(client=personas.client_a), due_date=monday)  # no history
+    in_collection = DebtorFactory(client=personas.client_a)
+    CollectionCaseFactory(debtor=in_collection)
+    InvoiceFactory(debtor=in_collection, due_date=wednesday)  # joins the open case
+
+    projected = staffing._new_cases_projected(
+        Invoice.objects.filter(client=personas.client_a), calendar_from(personas, monday))
+
+    assert projected == {
+        (personas.client_a.pk, wednesday + dt.timedelta(days=1)): pytest.approx(1 / 6 + 4 / 5),
+        (personas.client_a.pk, monday + dt.timedelta(days=1)): pytest.approx(1 / 2),
+    }
 
 
 @pytest.mark.django_db
@@ -97,8 +211,10 @@ def test_the_page_shows_the_forecast_with_edited_assumptions(client, personas, w
     edited = client.get(reverse("insights:staffing"), {"shrinkage": "0", "aht_seconds": "300"})
 
     assert default.status_code == 200 and edited.status_code == 200
-    assert default.context["days"][0].agents_rostered == 2
-    assert edited.context["days"][0].agents_rostered == 1
+    # The first business day from today carries the late work (today may be a weekend).
+    first_open = next(index for index, day in enumerate(default.context["days"]) if day.open)
+    assert default.context["days"][first_open].agents_rostered == 2
+    assert edited.context["days"][first_open].agents_rostered == 1
     assert 'data-testid="staffing-table"' in default.content.decode()
     assert "staffing-chart-data" in default.content.decode()
 
