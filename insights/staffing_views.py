@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from access.roles import Role
@@ -52,7 +53,8 @@ def staffing_forecast(request: HttpRequest) -> HttpResponse:
         return render(request, "insights/staffing/forecast.html", {"form": form, "days": []},
                       status=400)
     days = staffing.staffing_forecast(user=request.user, assumptions=form.assumptions())
-    chart = {"labels": [day.day.isoformat() for day in days],
+    # Day names as the table writes them, in the page's language ("Mon 7 Dec", "Lun 7 Dic").
+    chart = {"labels": [date_format(day.day, "D j M") for day in days],
              "calls": [day.calls for day in days],
              "agents": [day.agents_rostered for day in days]}
     totals = {"calls": sum(day.calls for day in days),
