@@ -258,6 +258,7 @@ class KpiViewSet(TenantScopedViewSet):
             "first_contact_resolution": _kpi(contacts.first_contact_resolution(scope, period)),
             "recontact_rate": _kpi(contacts.recontact_rate(scope, period)),
             "average_handle_time": _kpi(contacts.average_handle_time(scope, period)),
+            "callbacks_on_time": _kpi(contacts.callbacks_on_time(scope, period)),
             "promise_kept_by_count": _kpi(kept["by_count"]),
             "promise_kept_by_amount": _kpi(kept["by_amount"]),
         }

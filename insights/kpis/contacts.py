@@ -24,11 +24,12 @@ from django.db.models import (
     TextField,
 )
 from django.db.models.functions import Cast, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.rules import CONNECTED_RESULTS
 from insights.kpis.base import Kpi, Period, Scope, ratio
-from recovery.models import CollectionContact, PromiseToPay
+from recovery.models import Callback, CollectionContact, PromiseToPay
 
 Outcome = CollectionContact.Outcome
 # A contact resolves the debtor's matter when money moved or a way to pay or to settle the
@@ -172,6 +173,42 @@ def average_handle_time(scope: Scope, period: Period, agent: Any = None) -> Kpi:
                          "opening the case to saving the outcome"),
                unit="seconds", value=ratio(seconds, row["handled"], places=Decimal("1")),
                numerator=seconds, denominator=row["handled"])
+
+
+# A callback is kept when the agent calls within this many minutes of the agreed time.
+CALLBACK_GRACE_MINUTES = 15
+
+
+def callbacks_on_time(scope: Scope, period: Period, agent: Any = None, *,
+                      now: dt.datetime | None = None,
+                      grace_minutes: int = CALLBACK_GRACE_MINUTES) -> Kpi:
+    """The outbound desk's service level: callbacks promised to debtors and made on time.
+
+    Callbacks falling due in the period, up to now (a later one cannot be late yet), except
+    those cancelled (the case closed or the debtor withdrew consent): a callback still pending
+    after its grace counts as missed."""
+    start, end = scope.bounds(period)
+    now = now or timezone.now()
+    due = Callback.objects.filter(client=scope.client, due_at__gte=start,
+                                  due_at__lt=min(end, now)).exclude(
+        status=Callback.Status.CANCELLED)
+    if agent is not None:
+        due = due.filter(agent=agent)
+    grace = dt.timedelta(minutes=grace_minutes)
+    row = due.aggregate(
+        due=Count("id"),
+        kept=Count("id", filter=Q(status=Callback.Status.DONE,
+                                  done_at__lte=ExpressionWrapper(
+                                      F("due_at") + grace, output_field=DateTimeField()))),
+        missed=Count("id", filter=Q(status=Callback.Status.PENDING,
+                                    due_at__lt=now - grace)))
+    return Kpi(code="callbacks_on_time", name=_("Callbacks kept on time"),
+               variant=_("within %(minutes)s minutes") % {"minutes": grace_minutes},
+               formula=_("Callbacks made within the grace minutes of the time agreed with the "
+                         "debtor ÷ callbacks falling due (cancelled ones left out) x 100"),
+               unit="percent", value=_rate(row["kept"], row["due"]), numerator=row["kept"],
+               denominator=row["due"], extra={"minutes": grace_minutes,
+                                              "missed": row["missed"]})
 
 
 def daily_activity(scope: Scope, period: Period, agent: Any = None) -> dict[Any, dict[str, int]]:

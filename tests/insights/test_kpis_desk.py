@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 import pytest
 
 from experience.models import Kind, Programme, Response, Survey, Trigger
 from insights.kpis import cash, contacts, nps, promises
 from insights.kpis.base import KpiInputError, Period, Scope
-from portfolio.models import CreditNote
+from portfolio.models import Client, CreditNote
 from recovery.models import CollectionContact, PromiseToPay
 from tests.factories import (
     ClientFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.recovery.factories import (
+    CallbackFactory,
     CollectionCaseFactory,
     CollectionContactFactory,
     PromiseToPayFactory,
@@ -144,6 +146,42 @@ def test_average_handle_time_and_the_periods_time_zone(scope):
 
     assert (aht.numerator, aht.denominator, aht.value) == (600, 2, D("300"))
     assert contacts.average_handle_time(scope, Period.month(2026, 4)).denominator == 1
+
+
+def _callback(scope, agent, due_at, status="pending", done_after=None):
+    case = CollectionCaseFactory(debtor=DebtorFactory(client=scope.client))
+    return CallbackFactory(case=case, agent=agent, due_at=due_at, status=status,
+                           done_at=None if done_after is None else due_at + done_after)
+
+
+def test_callbacks_kept_on_time_is_the_outbound_service_level(scope):
+    agent, other = UserFactory(), UserFactory()
+    minutes = dt.timedelta(minutes=1)
+    _callback(scope, agent, WHEN, "done", 5 * minutes)  # kept
+    _callback(scope, agent, WHEN, "done", 15 * minutes)  # kept, at the edge of the grace
+    _callback(scope, agent, WHEN, "done", 40 * minutes)  # late
+    _callback(scope, agent, WHEN)  # never made: missed
+    _callback(scope, agent, WHEN, "cancelled", 0 * minutes)  # case closed: left out
+    _callback(scope, other, WHEN, "done", 2 * minutes)  # another agent's, kept
+    _callback(scope, agent, dt.datetime(2026, 4, 2, 9, tzinfo=dt.UTC), "done", minutes)  # April
+    # Another client's, kept:
+    _callback(Scope.of(cast(Client, ClientFactory())), agent, WHEN, "done", minutes)
+
+    desk = contacts.callbacks_on_time(scope, MARCH, now=WHEN + dt.timedelta(days=30))
+    own = contacts.callbacks_on_time(scope, MARCH, agent, now=WHEN + dt.timedelta(days=30))
+
+    assert (desk.numerator, desk.denominator, desk.value) == (3, 5, D("60.00"))
+    assert (own.numerator, own.denominator) == (2, 4) and own.extra["missed"] == 1
+
+
+def test_a_callback_not_yet_due_is_not_late(scope):
+    agent = UserFactory()
+    _callback(scope, agent, WHEN)  # due at 9:00
+    _callback(scope, agent, WHEN + dt.timedelta(hours=3))  # due at noon
+
+    at_ten = contacts.callbacks_on_time(scope, MARCH, now=WHEN + dt.timedelta(hours=1))
+
+    assert (at_ten.numerator, at_ten.denominator, at_ten.extra["missed"]) == (0, 1, 1)
 
 
 def test_cash_recovered_in_the_period_and_currency(scope):
