@@ -199,8 +199,9 @@ def _desk_figures(scope: Scope, period: Period) -> dict[str, Any]:
     return {"rows": [_against_target(kpi) for kpi in rows], "funnel": funnel}
 
 
-NOT_MEASURED = gettext_lazy("n/a: the desk records no inbound queue times (offered, answered "
-                            "within 20 s, abandoned), so there is nothing to compute it from.")
+NOT_MEASURED = gettext_lazy("The desk records no inbound queue times (offered, answered "
+                            "within 20 s, abandoned), so there is nothing to compute it from; "
+                            "callbacks kept on time above is the outbound desk's measure.")
 
 
 @login_required

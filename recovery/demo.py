@@ -4,8 +4,9 @@ Opens the cases of every demo client (the same case opener the beat task runs), 
 few weeks of desk work on a handful of each client's cases through the real services: calls
 that reached nobody, conversations with their moods and empathy markers, kept and broken
 promises (judged by the promise evaluator against real payments), a payment plan, an open
-dispute, a second-level case, and a callback due today for the demo `agent`. Seeded: the same
-portfolio gives the same history. Runs once (a portfolio with contacts is left alone).
+dispute, a second-level case, callbacks kept and missed, and a callback due today for the demo
+`agent`. Seeded: the same portfolio gives the same history. Runs once (a portfolio with
+contacts is left alone).
 """
 
 from __future__ import annotations
@@ -125,16 +126,26 @@ def _history(client: Client, cases: list[CollectionCase], users: dict[str, Any],
                                         callback_at=_at(client, today, 11),
                                         callback_consent=True, next_step="callback",
                                         notes="Driving; asked to be called tomorrow at 11."))
-    # 7. Invoice never received: a copy goes out.
+    # 7. Asked to be called back when the invoices were at hand; called back two minutes after
+    #    the agreed time (a callback kept): the invoice was never received, a copy goes out.
     case = next(it)
-    _log(case, agent, ago(4), _talk(outcomes=["invoice_not_received"],
-                                    reason_for_non_payment="invoice_not_received",
-                                    next_step="send_invoice_copy", mood_start="calm"))
-    # 8. Refused to pay; handed to a second-level specialist by the team leader.
+    agreed = _at(client, today - dt.timedelta(days=4), CALL_HOUR)
+    _log(case, agent, ago(6, 16), _talk(outcomes=["callback_requested"], callback_at=agreed,
+                                        callback_consent=True, next_step="callback",
+                                        notes="Needs the invoices in front of them."))
+    _log(case, agent, agreed + dt.timedelta(minutes=2), _talk(
+        outcomes=["invoice_not_received"], reason_for_non_payment="invoice_not_received",
+        next_step="send_invoice_copy", mood_start="calm"))
+    # 8. A callback made an hour late (missed by the desk's measure); the debtor then refused
+    #    to pay and was handed to a second-level specialist by the team leader.
     case = next(it)
-    _log(case, agent, ago(6), _talk(outcomes=["refused_to_pay"], mood_start="angry",
-                                    mood_end="upset", empathy_markers=["options_offered"],
-                                    next_step="second_level"))
+    agreed = _at(client, today - dt.timedelta(days=6), CALL_HOUR - 1)
+    _log(case, agent, ago(8, 16), _talk(outcomes=["callback_requested"], callback_at=agreed,
+                                        callback_consent=True, next_step="callback",
+                                        mood_start="upset", mood_end="upset"))
+    _log(case, agent, agreed + dt.timedelta(hours=1), _talk(
+        outcomes=["refused_to_pay"], mood_start="angry", mood_end="upset",
+        empathy_markers=["options_offered"], next_step="second_level"))
     services.case_escalate(case=case, to_stage="second_level", by=leader,
                            reason="Refuses every option; needs a specialist.",
                            now=ago(6, 16))

@@ -42,6 +42,10 @@ def test_the_demo_has_cases_and_history_on_first_start() -> None:
     assert Dispute.objects.filter(status="open").exists()
     callback = Callback.objects.get(status="pending", agent__username="agent")
     assert callback.due_at.date() == TODAY
+    # The team dashboard's callbacks-on-time figure has one kept and one late callback per client.
+    done = Callback.objects.filter(status="done")
+    grace = dt.timedelta(minutes=15)
+    assert {callback.done_at - callback.due_at <= grace for callback in done} == {True, False}
     assert CaseStageChange.objects.filter(to_stage="second_level").exists()
     broken = PromiseToPay.objects.filter(status="broken").first().case
     assert "broken_promise" in [r["code"] for r in broken.priority_reasons]
