@@ -29,14 +29,14 @@ STAFF_ROLES = frozenset(
 )
 
 _PORTFOLIO_MODELS = ("client", "debtor", "contactpoint", "invoice", "payment",
-                     "paymentallocation", "creditnote", "importjob")
+                     "paymentallocation", "paymentreversal", "creditnote", "importjob")
 
 _VIEW_PORTFOLIO = {f"portfolio.view_{model}" for model in _PORTFOLIO_MODELS}
 _EDIT_LEDGER = {
     f"portfolio.{action}_{model}"
     for action in ("add", "change")
     for model in ("debtor", "contactpoint", "invoice", "payment", "creditnote", "importjob")
-}
+} | {"portfolio.add_paymentreversal"}  # a payment that bounced is booked by the ledger's owners
 
 _VIEW_CREDIT = {"credit.view_creditlimit", "credit.view_creditlimitrequest",
                 "credit.view_creditdecision", "credit.view_financialstatement"}

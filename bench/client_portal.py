@@ -140,7 +140,9 @@ def sql_timed(client_id: int, repeats: int) -> list[float]:
         f"IN {unsettled} GROUP BY currency",
         "SELECT currency, sum(amount) FILTER (WHERE value_date >= %(end)s::date - 30), "
         "sum(amount) FROM portfolio_payment WHERE client_id = %(client)s AND value_date >= "
-        "%(end)s::date - 90 AND value_date < %(end)s GROUP BY currency",
+        "%(end)s::date - 90 AND value_date < %(end)s AND NOT EXISTS (SELECT 1 FROM "
+        "portfolio_paymentreversal r WHERE r.payment_id = portfolio_payment.id) "
+        "GROUP BY currency",
         "SELECT count(*) FROM recovery_collectioncase WHERE client_id = %(client)s AND "
         "status = 'open'",
         "SELECT currency, count(*), sum(amount) FROM recovery_promisetopay WHERE client_id = "
@@ -154,7 +156,8 @@ def sql_timed(client_id: int, repeats: int) -> list[float]:
         f"status IN {unsettled} GROUP BY currency",
         "SELECT date_trunc('month', value_date), currency, sum(amount) FROM portfolio_payment "
         "WHERE client_id = %(client)s AND value_date >= %(first)s AND value_date < %(end)s "
-        "GROUP BY 1, 2",
+        "AND NOT EXISTS (SELECT 1 FROM portfolio_paymentreversal r "
+        "WHERE r.payment_id = portfolio_payment.id) GROUP BY 1, 2",
         f"SELECT date_trunc('month', answered_at AT TIME ZONE 'Europe/Rome'), {nps} FROM "
         f"experience_response WHERE client_id = %(client)s AND kind = 'transactional' AND "
         f"answered_at >= %(first)s AND answered_at < %(end)s GROUP BY 1",

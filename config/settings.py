@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "ContactMoodEnum": "recovery.models.CollectionContact.Mood",
         # A dispute's reason, named "reason" on a dispute and "dispute_reason" on a contact.
         "DisputeReasonEnum": "recovery.models.Dispute.Reason",
+        "PaymentReversalReasonEnum": "portfolio.models.PaymentReversal.Reason",
     },
 }
 

@@ -68,7 +68,7 @@ def case_figure_expressions(prefix: str = "") -> dict[str, Expression]:
 def _sums(prefix: str) -> dict[str, Expression]:
     client = OuterRef(f"{prefix}client_id")
     debtor = OuterRef(f"{prefix}debtor_id")
-    paid = (Payment.objects.filter(client_id=client, debtor_id=debtor,
+    paid = (Payment.objects.filter(client_id=client, debtor_id=debtor, reversal__isnull=True,
                                    value_date__gte=OuterRef("_c_opened"),
                                    value_date__lte=OuterRef("_c_closed"))
             .order_by().values("debtor_id").annotate(total=Sum("amount")).values("total"))

@@ -111,7 +111,7 @@ def portal_tiles(*, client: Client, as_of: dt.date) -> Tiles:
     end = as_of + dt.timedelta(days=1)
     payments = list(
         Payment.objects.filter(client=client, value_date__gte=end - dt.timedelta(days=90),
-                               value_date__lt=end)
+                               value_date__lt=end, reversal__isnull=True)
         .values("currency")
         .annotate(
             cash_30=Coalesce(Sum("amount", filter=Q(
@@ -175,12 +175,14 @@ _NPS_KEYS = ("promoters", "passives", "detractors")
 
 
 def portal_months(*, client: Client, as_of: dt.date, months: int = MONTHS) -> list[MonthRow]:
-    """Cash recovered (payments by value date) and transactional NPS per calendar month in the
-    client's reporting time zone, the oldest month first, the current month last (2 queries)."""
+    """Cash recovered (payments by value date, less those reversed) and transactional NPS per
+    calendar month in the client's reporting time zone, the oldest month first, the current
+    month last (2 queries)."""
     first = _month_start(as_of, months - 1)
     end = as_of + dt.timedelta(days=1)
     zone = ZoneInfo(client.reporting_timezone)
-    cash_rows = (Payment.objects.filter(client=client, value_date__gte=first, value_date__lt=end)
+    cash_rows = (Payment.objects.filter(client=client, value_date__gte=first, value_date__lt=end,
+                                        reversal__isnull=True)
                  .annotate(month=TruncMonth("value_date")).values("month", "currency")
                  .annotate(total=Sum("amount")).order_by("month", "currency"))
     cash: dict[dt.date, list[Money]] = {}

@@ -20,7 +20,15 @@ from access.api import IdField, TenantScopedViewSet
 from access.errors import DomainError
 from portfolio import privacy, selectors, services
 from portfolio.imports import services as import_services
-from portfolio.models import Client, CreditNote, Debtor, ImportJob, Invoice, Payment
+from portfolio.models import (
+    Client,
+    CreditNote,
+    Debtor,
+    ImportJob,
+    Invoice,
+    Payment,
+    PaymentReversal,
+)
 from portfolio.validation import CountryField, EmailAddressField, MoneyField, SaneDateField
 
 # Phones or e-mail addresses one request may give a debtor.
@@ -116,6 +124,20 @@ class PaymentSerializer(serializers.ModelSerializer):
         fields = ["id", "client", "debtor", "external_ref", "amount", "currency", "value_date",
                   "method", "invoice_reference", "unallocated_amount", "created_at"]
         read_only_fields = fields
+
+
+class PaymentReversalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaymentReversal
+        fields = ["id", "client", "payment", "amount", "currency", "booked_on", "reason", "note",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class PaymentReversalInputSerializer(serializers.Serializer):
+    booked_on = SaneDateField()
+    reason = serializers.ChoiceField(choices=PaymentReversal.Reason.choices)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class PaymentInputSerializer(serializers.Serializer):
@@ -228,6 +250,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     serializer_class = PaymentSerializer
     filterset_fields = ["client", "debtor", "method", "value_date"]
+    action_permissions = {"reverse": ["portfolio.add_paymentreversal"]}
 
     def get_unscoped_queryset(self) -> QuerySet[Payment]:
         return Payment.objects.order_by("id")
@@ -244,6 +267,19 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         payment, created = services.payment_record(client=debtor.client, debtor=debtor, **values)
         return Response(PaymentSerializer(payment).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=PaymentReversalInputSerializer,
+                   responses={201: PaymentReversalSerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """Reverse a payment that did not stay paid (bounced, returned, charged back, refunded):
+        the invoices it settled reopen, and cash recovered takes it off when it is booked."""
+        payment = self.get_object()
+        data = PaymentReversalInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reversal = services.payment_reverse(payment=payment, by=request.user,
+                                            **data.validated_data)
+        return Response(PaymentReversalSerializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
 class CreditNoteSerializer(serializers.ModelSerializer):

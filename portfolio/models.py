@@ -50,6 +50,12 @@ class Client(models.Model):
         _("record retention (years)"), default=10, db_default=10,
         help_text=_("Years accounting records are kept after the last entry (Italy: 10, "
                     "Civil Code art. 2220)."))
+    # The collection fee the client pays on cash recovered (an agency's commission), in
+    # percent: cash recovered "net of fees" takes it off (SPEC §3). 0 for in-house collection.
+    fee_percent = models.DecimalField(
+        _("collection fee (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        db_default=Decimal("0"),
+        help_text=_("Share of cash recovered paid as collection fees; 0 when collecting in-house."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +64,8 @@ class Client(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["country", "vat_number"],
                                     name="portfolio_client_vat_unique"),
+            models.CheckConstraint(condition=Q(fee_percent__gte=0) & Q(fee_percent__lte=100),
+                                   name="portfolio_client_fee_percent_range"),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"),
                                    name="portfolio_client_currency_iso"),
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"),
@@ -347,6 +355,46 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.external_ref
+
+
+class PaymentReversal(models.Model):
+    """A payment that did not stay paid: a bounced direct debit, a returned cheque, a card
+    chargeback, a refund. Its allocations are undone (the invoices reopen) and cash recovered
+    counts it off in the period it is booked (SPEC §3). A payment is reversed whole, once."""
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", _("Direct debit or transfer returned")
+        CHEQUE_RETURNED = "cheque_returned", _("Cheque returned unpaid")
+        CHARGEBACK = "chargeback", _("Card chargeback")
+        REFUND = "refund", _("Refunded to the debtor")
+        ERROR = "error", _("Recorded in error")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal",
+                                   verbose_name=_("payment"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    booked_on = models.DateField(_("booked on"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-booked_on", "-id"]
+        verbose_name = _("payment reversal")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0),
+                                   name="portfolio_reversal_amount_gt_0"),
+        ]
+        indexes = [
+            # Cash recovered per client and period takes off the reversals booked in it.
+            models.Index(fields=["client", "booked_on"], name="portfolio_reversal_client_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} reversed on {self.booked_on}"
 
 
 class PaymentAllocation(models.Model):

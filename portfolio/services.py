@@ -18,7 +18,15 @@ from portfolio import validation
 from portfolio.allocation import allocate_open_payments
 from portfolio.contact_data import identifier_validate, phone_normalise, timezone_from_address
 from portfolio.messages import N_
-from portfolio.models import Client, ContactPoint, CreditNote, Debtor, Invoice, Payment
+from portfolio.models import (
+    Client,
+    ContactPoint,
+    CreditNote,
+    Debtor,
+    Invoice,
+    Payment,
+    PaymentReversal,
+)
 
 CENT = validation.CENT
 
@@ -248,6 +256,54 @@ def payment_record(*, client: Client, debtor: Debtor, external_ref: str, amount:
     allocate_open_payments(client_id=client.pk)
     payment.refresh_from_db()
     return payment, True
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, booked_on: dt.date, reason: str, note: str = "",
+                    by: AbstractBaseUser | AnonymousUser | None = None) -> PaymentReversal:
+    """Reverse a payment that did not stay paid (bounced, returned, charged back, refunded):
+    its allocations are undone, so the invoices it settled are open again and the collections
+    desk sees them, and cash recovered takes it off in the period of `booked_on`."""
+    if reason not in PaymentReversal.Reason.values:
+        raise DomainError(N_("reason %(reason)s must be one of %(choices)s.")
+                          % {"reason": repr(reason),
+                             "choices": ", ".join(PaymentReversal.Reason.values)},
+                          code="bad_choice", field="reason")
+    validation.date_check(booked_on, field="booked_on")
+    validation.text_check(note, field="note", max_length=200)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if booked_on < payment.value_date:
+        raise DomainError(N_("A reversal cannot be booked before the payment's value date "
+                             "(%(date)s).") % {"date": payment.value_date.isoformat()},
+                          code="before_payment", field="booked_on")
+    if PaymentReversal.objects.filter(payment=payment).exists():
+        raise DomainError(N_("Payment %(reference)s is already reversed.")
+                          % {"reference": payment.external_ref},
+                          code="already_reversed", field="payment")
+    allocations = list(payment.allocations.select_related("invoice")
+                       .select_for_update(of=("self", "invoice")).order_by("invoice_id"))
+    for allocation in allocations:
+        invoice = allocation.invoice
+        balance = invoice.open_balance + allocation.amount
+        status = invoice.status
+        if status not in (Invoice.Status.DISPUTED, Invoice.Status.WRITTEN_OFF):
+            # What the rest of the ledger still covers decides between open and part-paid.
+            status = Invoice.Status.OPEN if balance >= invoice.amount \
+                else Invoice.Status.PARTIALLY_PAID
+        Invoice.objects.filter(pk=invoice.pk).update(open_balance=balance, status=status,
+                                                     updated_at=timezone.now())
+    # Deleting the allocations lets the database clear the invoices' settlement dates
+    # (portfolio migration 0008's triggers on PostgreSQL).
+    payment.allocations.all().delete()
+    Payment.objects.filter(pk=payment.pk).update(unallocated_amount=0)
+    reversal = PaymentReversal.objects.create(
+        client_id=payment.client_id, payment=payment, amount=payment.amount,
+        currency=payment.currency, booked_on=booked_on, reason=reason, note=note.strip(),
+        created_by_id=getattr(by, "pk", None))
+    # Credit the debtor still has unapplied now settles the reopened invoices, as it would
+    # have if they had never been paid.
+    allocate_open_payments(client_id=payment.client_id)
+    return reversal
 
 
 @transaction.atomic

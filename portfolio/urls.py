@@ -11,6 +11,8 @@ urlpatterns = [
     path("debtors/<int:pk>/flags/", views.debtor_flag, name="debtor_flag"),
     path("debtors/<int:pk>/export/", views.debtor_export, name="debtor_export"),
     path("debtors/<int:pk>/erase/", views.debtor_erase, name="debtor_erase"),
+    path("debtors/<int:pk>/payments/<int:payment_pk>/reverse/", views.payment_reverse,
+         name="payment_reverse"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("imports/", import_views.import_list, name="import_list"),
     path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),

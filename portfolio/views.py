@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
 from portfolio import privacy, selectors, services, validation
-from portfolio.models import Debtor
+from portfolio.models import Debtor, PaymentReversal
 from portfolio.panels import debtor_panels_for
 
 # The protective flags, in the order the debtor page lists them, with their labels.
@@ -60,7 +60,8 @@ def debtor_list(request: HttpRequest) -> HttpResponse:
 def debtor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
     invoices = selectors.invoice_list(user=request.user, debtor=debtor).order_by("-due_date")[:200]
-    payments = selectors.payment_list(user=request.user, debtor=debtor)[:100]
+    payments = (selectors.payment_list(user=request.user, debtor=debtor)
+                .select_related("reversal")[:100])
     aging = selectors.aging_summary(selectors.invoice_list(user=request.user, debtor=debtor),
                                     as_of=_as_of(request))
     return render(request, "portfolio/debtor_detail.html", {
@@ -69,6 +70,8 @@ def debtor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contact_points": debtor.contact_points.all(),
         "panels": debtor_panels_for(request, debtor),
         "flags": _flag_rows(request, debtor),
+        "may_reverse": request.user.has_perm("portfolio.add_paymentreversal"),
+        "reversal_reasons": PaymentReversal.Reason.choices,
     })
 
 
@@ -130,6 +133,31 @@ def debtor_flag(request: HttpRequest, pk: int) -> HttpResponse:
     template = (_("%(flag)s set: the contact rules apply it from now on.") if value
                 else _("%(flag)s cleared."))
     messages.success(request, template % {"flag": FLAG_LABELS[flag]})
+    return redirect("portfolio:debtor_detail", pk=debtor.pk)
+
+
+@login_required
+@require_POST
+def payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    """Book a payment that did not stay paid, from the debtor page's payments table."""
+    debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
+    payment = get_object_or_404(selectors.payment_list(user=request.user, debtor=debtor),
+                                pk=payment_pk)
+    if not request.user.has_perm("portfolio.add_paymentreversal"):
+        return HttpResponse(_("Your role may not reverse payments: ask a credit manager."),
+                            status=403)
+    try:
+        booked_on = validation.date_query_param(request.POST, "booked_on",
+                                                default=timezone.localdate())
+        services.payment_reverse(payment=payment, booked_on=booked_on,
+                                 reason=request.POST.get("reason", ""),
+                                 note=request.POST.get("note", ""), by=request.user)
+    except DomainError as error:
+        messages.error(request, _("Payment %(reference)s not reversed: %(problem)s")
+                       % {"reference": payment.external_ref, "problem": error.message})
+    else:
+        messages.success(request, _("Payment %(reference)s reversed: the invoices it paid are "
+                                    "open again.") % {"reference": payment.external_ref})
     return redirect("portfolio:debtor_detail", pk=debtor.pk)
 
 

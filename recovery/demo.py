@@ -4,9 +4,9 @@ Opens the cases of every demo client (the same case opener the beat task runs), 
 few weeks of desk work on a handful of each client's cases through the real services: calls
 that reached nobody, conversations with their moods and empathy markers, kept and broken
 promises (judged by the promise evaluator against real payments), a payment plan, an open
-dispute, a second-level case, callbacks kept and missed, and a callback due today for the demo
-`agent`. Seeded: the same portfolio gives the same history. Runs once (a portfolio with
-contacts is left alone).
+dispute, a second-level case, callbacks kept and missed, a bounced direct debit, and a callback
+due today for the demo `agent`. Seeded: the same portfolio gives the same history. Runs once (a
+portfolio with contacts is left alone).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portfolio import services as portfolio_services
-from portfolio.models import Client
+from portfolio.models import Client, Payment, PaymentReversal
 from recovery import services
 from recovery.models import (
     CollectionCase,
@@ -159,6 +159,16 @@ def _history(client: Client, cases: list[CollectionCase], users: dict[str, Any],
                                      inconvenient_weekdays=["mon"],
                                      inconvenient_from=dt.time(8, 30),
                                      inconvenient_to=dt.time(12, 0), mood_start="calm"))
+    # 11. A direct debit that bounced: paid nine days ago, returned by the bank three days
+    #     later, so the invoices it paid are open again and the cash figures take it off.
+    case = next(it)
+    bounced, _created = portfolio_services.payment_record(
+        client=client, debtor=case.debtor, external_ref=f"DEMO-SDD-{case.pk}",
+        amount=half(case), value_date=today - dt.timedelta(days=9),
+        method=Payment.Method.DIRECT_DEBIT)
+    portfolio_services.payment_reverse(payment=bounced, booked_on=today - dt.timedelta(days=6),
+                                       reason=PaymentReversal.Reason.BOUNCED,
+                                       note="R01: insufficient funds")
 
 
 def _plan(case: CollectionCase, contact: CollectionContact, approver: Any,

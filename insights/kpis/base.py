@@ -116,7 +116,7 @@ class Kpi:
     numerator: Number | None = None
     denominator: Number | None = None
     # Named conditions the reader must know about ("capped": count-back reached its
-    # look-back cap; "no_reversal_records": the ledger records no reversals).
+    # look-back cap).
     flags: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -147,7 +147,6 @@ def _plain(value: object) -> object:
 
 FLAG_TEXTS = {
     "capped": _("AR older than the twelve-month look-back: capped at twelve months."),
-    "no_reversal_records": _("The ledger records no payment reversals yet: net equals gross."),
     "months_without_cei": _("Some months had nothing to collect and no CEI."),
     "not_enough_answers": _("Not enough answers (fewer than 30): read the interval."),
 }

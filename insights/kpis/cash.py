@@ -1,8 +1,8 @@
 """Cash KPIs (SPEC §3): cash recovered, recovery rate by placement cohort, customers lost.
 
 Cash recovered is the payments with a value date in the period less the reversals booked in
-it. The ledger (portfolio) records no reversals or collection fees yet: the KPI says so with
-the `no_reversal_records` flag, and net equals gross until it does.
+it (portfolio.PaymentReversal: bounced debits, returned cheques, chargebacks, refunds), gross
+and net of the client's collection fee (`Client.fee_percent`, 0 for in-house collection).
 """
 
 from __future__ import annotations
@@ -26,11 +26,19 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from insights.kpis.base import Kpi, Period, Scope, money, ratio
-from portfolio.models import MONEY, CreditNote, Invoice, Payment, PaymentAllocation
+from insights.kpis.base import Kpi, Period, Scope, money, quantize, ratio
+from portfolio.models import (
+    MONEY,
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentAllocation,
+    PaymentReversal,
+)
 from recovery.models import CollectionCase, CollectionContact
 
 CASH_FORMULA = _("Payments with a value date in the period - reversals booked in the period")
+NET_FORMULA = _("Cash recovered - the client's collection fee on it")
 COHORT_FORMULA = _("Cumulative cash from the debtors of the cases opened in the month ÷ their "
                    "overdue balance when the cases opened")
 LOST_FORMULA = _("Debtors with a write-off in the period, and the balance written off")
@@ -44,27 +52,38 @@ def _payments(scope: Scope, period: Period):  # type: ignore[no-untyped-def]
                                   value_date__gte=period.start, value_date__lt=period.end)
 
 
+def _reversed_in(scope: Scope, periods: list[Period]) -> list[Decimal]:
+    """Reversals booked in each period (one query, on portfolio_reversal_client_day)."""
+    row = PaymentReversal.objects.filter(client=scope.client, currency=scope.currency).aggregate(
+        **{f"m{n}": Sum("amount", filter=Q(booked_on__gte=p.start, booked_on__lt=p.end))
+           for n, p in enumerate(periods)})
+    return [money(row[f"m{n}"]) for n in range(len(periods))]
+
+
 def cash_recovered(scope: Scope, period: Period) -> tuple[Kpi, Kpi]:
-    """(gross, net): gross is every payment; net takes off the reversals."""
-    row = _payments(scope, period).aggregate(total=Sum("amount"))
-    gross = money(row["total"])
-    reversals = Decimal("0.00")
-    flags = ("no_reversal_records",)
+    """(gross, net): payments less reversals, before and after the client's collection fee."""
+    paid = money(_payments(scope, period).aggregate(total=Sum("amount"))["total"])
+    reversed_ = _reversed_in(scope, [period])[0]
+    gross = paid - reversed_
+    fee_percent = scope.client.fee_percent
+    fees = quantize(gross * fee_percent / 100) if gross > 0 else Decimal("0.00")
+    figures = {"payments": paid, "reversals": reversed_}
     return (
         Kpi(code="cash_gross", name=_("Cash recovered"), variant=_("gross"),
-            formula=CASH_FORMULA, unit="money", value=gross, numerator=gross, flags=flags),
-        Kpi(code="cash_net", name=_("Cash recovered"), variant=_("net of reversals"),
-            formula=CASH_FORMULA, unit="money", value=gross - reversals, numerator=gross,
-            denominator=None, flags=flags, extra={"reversals": reversals}),
+            formula=CASH_FORMULA, unit="money", value=gross, numerator=gross, extra=figures),
+        Kpi(code="cash_net", name=_("Cash recovered"), variant=_("net of fees"),
+            formula=NET_FORMULA, unit="money", value=gross - fees, numerator=gross,
+            extra={**figures, "fees": fees, "fee_percent": fee_percent}),
     )
 
 
 def cash_by_month(scope: Scope, months: list[Period]) -> list[Decimal]:
-    """Gross cash recovered per period, one query."""
+    """Cash recovered (gross: payments less reversals) per period, two queries."""
     row = Payment.objects.filter(client=scope.client, currency=scope.currency).aggregate(**{
         f"m{n}": Sum("amount", filter=Q(value_date__gte=p.start, value_date__lt=p.end))
         for n, p in enumerate(months)})
-    return [money(row[f"m{n}"]) for n in range(len(months))]
+    reversed_ = _reversed_in(scope, months)
+    return [money(row[f"m{n}"]) - reversed_[n] for n in range(len(months))]
 
 
 def agent_cash(scope: Scope, period: Period, agent: Any) -> Kpi:
@@ -73,7 +92,8 @@ def agent_cash(scope: Scope, period: Period, agent: Any) -> Kpi:
     worked = CollectionContact.objects.filter(
         client=scope.client, agent=agent, debtor=OuterRef("debtor"),
         saved_at__date__lte=OuterRef("value_date"))
-    row = _payments(scope, period).filter(Exists(worked)).aggregate(total=Sum("amount"))
+    row = (_payments(scope, period).filter(Exists(worked), reversal__isnull=True)
+           .aggregate(total=Sum("amount")))
     total = money(row["total"])
     return Kpi(code="agent_cash", name=_("Cash on own cases"), variant=_("gross"),
                formula=OWN_CASH_FORMULA, unit="money", value=total, numerator=total)
@@ -137,6 +157,7 @@ def recovery_by_cohort(scope: Scope, period: Period) -> list[Cohort]:
         issue_date__lt=OuterRef("open_day")), "amount")
     cash = total(Payment.objects.filter(
         debtor=OuterRef("debtor"), client=scope.client, currency=scope.currency,
+        reversal__isnull=True,
         value_date__gte=OuterRef("open_day"), value_date__lt=OuterRef("close_limit")), "amount")
     rows = (cases.annotate(placed=issued - allocated - credited, cash=cash)
             .values("cohort").annotate(n=Count("id"), placed_sum=Sum("placed"),

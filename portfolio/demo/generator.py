@@ -123,6 +123,7 @@ class ClientSpec:
     seasonal: bool = False          # winter bills are higher (heating)
     credit_note_reasons: tuple[str, ...] = ("Billing correction", "Price adjustment")
     caring: tuple[DemoCaringPolicy, ...] = ()
+    fee_percent: str = "0"          # collection fee on cash recovered (an agency's commission)
 
 
 DEMO_CLIENTS: tuple[ClientSpec, ...] = (
@@ -154,6 +155,8 @@ DEMO_CLIENTS: tuple[ClientSpec, ...] = (
         credit_note_reasons=("Goods returned", "Price adjustment", "Damaged delivery"),
         # Industrial customers: a week ahead, invoices of 1,000 EUR and more.
         caring=(DemoCaringPolicy("all", 7, 1000, 0.15),),
+        # The agency's commission on what it recovers for this creditor.
+        fee_percent="8.50",
     ),
     ClientSpec(
         key="uk", name="Albion Trade Supplies Ltd", vat_number="GB750465044", country="GB",

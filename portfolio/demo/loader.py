@@ -290,7 +290,8 @@ def _chunks(records: Iterator[DebtorRecord], size: int) -> Iterator[list[DebtorR
 def client_create(spec: ClientSpec) -> Client:
     return Client.objects.create(name=spec.name, vat_number=spec.vat_number,
                                  country=spec.country, currency=spec.currency, kind=spec.kind,
-                                 reporting_timezone=spec.timezone)
+                                 reporting_timezone=spec.timezone,
+                                 fee_percent=Decimal(spec.fee_percent))
 
 
 def demo_portfolio_create(*, seed: int = 2026, today: dt.date | None = None,

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -53,7 +54,14 @@ from compliance.models import (
     ContactRestriction,
 )
 from credit.models import CreditDecision, CreditLimit, CreditLimitRequest
-from portfolio.models import Client, CreditNote, ImportJob, PaymentAllocation
+from portfolio.models import (
+    Client,
+    CreditNote,
+    ImportJob,
+    Payment,
+    PaymentAllocation,
+    PaymentReversal,
+)
 from tests.caring.factories import CaringPolicyFactory, CourtesyCallFactory
 from tests.credit.factories import CreditTierPolicyFactory, FinancialStatementFactory
 from tests.factories import (
@@ -152,6 +160,14 @@ def _build_side(letter: str, staff: list) -> Side:
                    amount=PAYMENTS[letter], unallocated_amount=PAYMENTS[letter])
     PaymentAllocation.objects.create(id=base + 1, client=client, payment=payment,
                                      invoice=invoices[1], amount=paid)
+    # Payment 3 bounced: reversed whole.
+    bounced = cast(Payment, PaymentFactory(id=base + 3, debtor=debtors[0], client=client,
+                                           external_ref=f"{tag}-PAY-3", amount=PAYMENTS[letter],
+                                           unallocated_amount=0))
+    PaymentReversal.objects.create(id=base + 1, client_id=bounced.client_id, payment=bounced,
+                                   amount=bounced.amount, currency=bounced.currency,
+                                   booked_on=bounced.value_date, reason="bounced",
+                                   note=f"{tag} reversal note")
     invoices[1].open_balance = amounts[1] - paid
     invoices[1].status = "partially_paid"
     invoices[1].save()
@@ -187,7 +203,7 @@ def _build_side(letter: str, staff: list) -> Side:
         "client": [str(client.pk)],
         "debtor": [str(d.pk) for d in debtors],
         "invoice": [str(i.pk) for i in invoices],
-        "payment": [str(payment.pk)],
+        "payment": [str(payment.pk), str(bounced.pk)],
     }
     return side
 

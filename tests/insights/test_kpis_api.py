@@ -45,7 +45,8 @@ def test_cash_and_aging(client, personas, quarter):
     aging = client.get(f"/api/v1/kpis/{client_id}/aging/", {"as_of": "2026-04-15"}).json()
 
     assert cash["cash_recovered_gross"]["value"] == "500.00"
-    assert "no_reversal_records" in cash["cash_recovered_net"]["flags"]
+    assert cash["cash_recovered_net"]["value"] == "500.00"  # no reversal, no fee
+    assert cash["cash_recovered_net"]["extra"]["reversals"] == "0.00"
     buckets = {b["key"]: b["amount"] for b in aging["buckets"]}
     assert buckets["d61_90"] == "70000.00"  # due 9 February: 65 days
     assert buckets["d31_60"] == "80000.00"  # due 12 March: 34 days

@@ -12,7 +12,8 @@ import pytest
 from experience.models import Kind, Programme, Response, Survey, Trigger
 from insights.kpis import cash, contacts, nps, promises
 from insights.kpis.base import KpiInputError, Period, Scope
-from portfolio.models import Client, CreditNote
+from portfolio import services as portfolio_services
+from portfolio.models import Client, CreditNote, Debtor
 from recovery.models import CollectionContact, PromiseToPay
 from tests.factories import (
     ClientFactory,
@@ -195,10 +196,31 @@ def test_cash_recovered_in_the_period_and_currency(scope):
     gross, net = cash.cash_recovered(scope, MARCH)
 
     assert gross.value == D("500.00")
-    assert net.value == D("500.00")
-    assert "no_reversal_records" in net.flags
+    assert net.value == D("500.00")  # collected in-house: no fee
     assert cash.cash_recovered(Scope.of(scope.client, "CHF"), MARCH)[0].value == D("0.00")
     assert cash.cash_recovered(Scope.of(swiss.client), MARCH)[0].value == D("777.00")
+
+
+def test_reversals_come_off_in_the_month_booked_and_fees_off_the_net(scope):
+    debtor = cast(Debtor, DebtorFactory(client=scope.client))
+    InvoiceFactory(debtor=debtor, amount=D("1000.00"), due_date=dt.date(2026, 2, 1))
+    bounced, _ = portfolio_services.payment_record(
+        client=scope.client, debtor=debtor, external_ref="SDD-FEB", amount=D("300.00"),
+        value_date=dt.date(2026, 2, 20))
+    portfolio_services.payment_record(client=scope.client, debtor=debtor, external_ref="BT-MAR",
+                                      amount=D("500.00"), value_date=dt.date(2026, 3, 10))
+    portfolio_services.payment_reverse(payment=bounced, booked_on=dt.date(2026, 3, 2),
+                                       reason="bounced")
+    Client.objects.filter(pk=scope.client.pk).update(fee_percent=D("12.50"))
+    agency = Scope.of(Client.objects.get(pk=scope.client.pk))
+
+    gross, net = cash.cash_recovered(agency, MARCH)
+    february, march = cash.cash_by_month(agency, [Period.month(2026, 2), MARCH])
+
+    assert (gross.extra["payments"], gross.extra["reversals"]) == (D("500.00"), D("300.00"))
+    assert gross.value == D("200.00")
+    assert (net.extra["fees"], net.value) == (D("25.00"), D("175.00"))
+    assert (february, march) == (D("300.00"), D("200.00"))
 
 
 def test_agent_cash_counts_payments_after_the_agents_contact(scope):

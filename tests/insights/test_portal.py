@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from insights import portal_selectors as selectors
+from portfolio.models import Payment, PaymentReversal
 from tests.insights.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,20 @@ def test_the_tiles_add_up_the_clients_own_ledger(book, personas):
     assert _money(tiles.promises_due_amount) == {EUR: Decimal("120.00")}
     assert tiles.plans_active == 1
     assert tiles.disputes_pending == 1
+
+
+def test_a_reversed_payment_leaves_the_cash_tiles_and_months(book, personas):
+    bounced = Payment.objects.get(client=personas.client_a, amount=Decimal("70.00"))
+    PaymentReversal.objects.create(client=personas.client_a, payment=bounced,
+                                   amount=bounced.amount, currency=bounced.currency,
+                                   booked_on=dt.date(2026, 1, 25), reason="bounced")
+
+    tiles = selectors.portal_tiles(client=personas.client_a, as_of=AS_OF)
+    january = [row for row in selectors.portal_months(client=personas.client_a, as_of=AS_OF)
+               if row.month == dt.date(2026, 1, 1)]
+
+    assert _money(tiles.cash_90) == {EUR: Decimal("150.00")}
+    assert _money(january[0].cash) == {}
 
 
 def test_nps_is_transactional_only_with_n_and_interval(book, personas):

@@ -1,11 +1,14 @@
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from rest_framework.test import APIClient
 
-from portfolio.models import CreditNote, Debtor, Invoice
-from tests.factories import DebtorFactory, InvoiceFactory
+from access.roles import Role
+from portfolio import services
+from portfolio.models import CreditNote, Debtor, Invoice, Payment, PaymentReversal
+from tests.factories import DebtorFactory, InvoiceFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +103,54 @@ def test_an_agent_cannot_create_invoices(personas):
         "due_date": "2026-01-31", "amount": "10.00"}, format="json")
 
     assert response.status_code == 403
+
+
+def _paid_invoice(client) -> tuple[Invoice, Payment]:
+    debtor = cast(Debtor, DebtorFactory(client=client))
+    invoice = cast(Invoice, InvoiceFactory(debtor=debtor, amount=Decimal("100.00"),
+                                           due_date=dt.date(2026, 1, 31)))
+    payment, _ = services.payment_record(client=client, debtor=debtor, external_ref="SDD-9",
+                                         amount=Decimal("100.00"), value_date=dt.date(2026, 2, 3))
+    return invoice, payment
+
+
+def test_a_credit_manager_reverses_a_bounced_payment_and_the_invoice_reopens(personas):
+    invoice, payment = _paid_invoice(personas.client_a)
+
+    response = _api(personas.credit_manager).post(
+        f"/api/v1/payments/{payment.pk}/reverse/",
+        {"booked_on": "2026-02-10", "reason": "bounced", "note": "R01 insufficient funds"},
+        format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["amount"] == "100.00" and response.json()["reason"] == "bounced"
+    invoice.refresh_from_db()
+    assert (invoice.open_balance, invoice.status) == (Decimal("100.00"), "open")
+
+
+@pytest.mark.parametrize(("who", "expected"), [("agent", 403), ("viewer_a", 403),
+                                               ("manager_b", 404)])
+def test_only_the_ledgers_owners_reverse_a_payment(personas, who, expected):
+    invoice, payment = _paid_invoice(personas.client_a)
+    user = (user_with_role(Role.CREDIT_MANAGER, clients=(personas.client_b,))
+            if who == "manager_b" else getattr(personas, who))
+
+    response = _api(user).post(
+        f"/api/v1/payments/{payment.pk}/reverse/", {"booked_on": "2026-02-10",
+                                                    "reason": "bounced"}, format="json")
+
+    assert response.status_code == expected
+    assert not PaymentReversal.objects.exists()
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+
+
+def test_a_reversal_with_an_unknown_reason_is_refused_naming_the_field(personas):
+    _invoice, payment = _paid_invoice(personas.client_a)
+
+    response = _api(personas.credit_manager).post(
+        f"/api/v1/payments/{payment.pk}/reverse/", {"booked_on": "2026-02-10",
+                                                    "reason": "lost"}, format="json")
+
+    assert response.status_code == 400
+    assert "reason" in response.content.decode()
+    assert not PaymentReversal.objects.exists()
