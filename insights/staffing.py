@@ -49,7 +49,7 @@ from access.scoping import AnyUser, scope_to_user
 from caring.models import CaringAssignment, CaringPolicy, CourtesyCall
 from caring.planning import PAYABLE, eligible_invoices
 from caring.windows import is_business_day, window_end, window_opens
-from portfolio.models import Client, Invoice
+from portfolio.models import Client, Invoice, PaymentAllocation
 from recovery.models import Callback, CollectionCase, PromiseToPay
 
 DAYS = 28
@@ -198,8 +198,13 @@ def _late_history(today: dt.date) -> tuple[Subquery, Subquery]:
     at all (one index range each: portfolio_invoice_debtor_due)."""
     due_last_year = Invoice.objects.filter(debtor_id=OuterRef("debtor_id"),
                                            due_date__gte=today - YEAR, due_date__lt=today)
-    on_time = Q(status=Invoice.Status.PAID) & (Q(last_settlement_on__isnull=True)
-                                               | Q(last_settlement_on__lte=F("due_date")))
+    # The settlement date is kept by PostgreSQL triggers; where it is unknown (SQLite, older
+    # rows) an invoice paid on time is one no payment dated after its due date went to.
+    paid_after_due = PaymentAllocation.objects.filter(
+        invoice_id=OuterRef("pk"), payment__value_date__gt=OuterRef("due_date"))
+    on_time = Q(status=Invoice.Status.PAID) & (
+        Q(last_settlement_on__lte=F("due_date"))
+        | Q(last_settlement_on__isnull=True) & ~Exists(paid_after_due))
 
     def counted(invoices: QuerySet[Invoice]) -> Subquery:
         return Subquery(invoices.order_by().values("debtor_id").annotate(n=Count("id"))

@@ -15,7 +15,8 @@ from django.utils import timezone
 from caring.models import CaringAssignment, CaringPolicy
 from caring.windows import is_business_day, window_opens
 from insights import staffing
-from portfolio.models import Invoice
+from portfolio import services as portfolio_services
+from portfolio.models import Debtor, Invoice
 from tests.caring.factories import CaringPolicyFactory, CourtesyCallFactory
 from tests.factories import DebtorFactory, InvoiceFactory
 from tests.recovery.factories import CallbackFactory, CollectionCaseFactory, PromiseToPayFactory
@@ -238,3 +239,25 @@ def test_the_forecast_is_for_team_leaders_and_credit_managers(client, personas, 
     client.force_login(getattr(personas, who))
 
     assert client.get(reverse("insights:staffing")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_late_payments_are_read_from_the_ledger_where_no_settlement_date_is_kept(personas):
+    """On PostgreSQL the settlement date comes from the ledger's triggers, on SQLite from the
+    payments' value dates: the same history gives the same weight."""
+    monday = a_working_monday(personas.client_a.country)
+    debtor = cast(Debtor, DebtorFactory(client=personas.client_a))
+    history = ((1, monday - dt.timedelta(days=60), monday - dt.timedelta(days=40)),  # late
+               (2, monday - dt.timedelta(days=30), monday - dt.timedelta(days=35)))  # early
+    for number, due, paid_on in history:
+        InvoiceFactory(debtor=debtor, number=f"H-{number}", due_date=due)
+        portfolio_services.payment_record(client=debtor.client, debtor=debtor,
+                                          external_ref=f"P-{number}", amount=Decimal("100.00"),
+                                          value_date=paid_on, invoice_reference=f"H-{number}")
+    InvoiceFactory(debtor=debtor, due_date=monday)
+
+    projected = staffing._new_cases_projected(
+        Invoice.objects.filter(client=personas.client_a), calendar_from(personas, monday))
+
+    # One of two paid late: (1 + 1) / (2 + 2).
+    assert projected == {(personas.client_a.pk, monday + dt.timedelta(days=1)): 0.5}
