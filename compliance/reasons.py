@@ -25,6 +25,8 @@ from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgette
 # shown, in the reader's language. `N_` is the usual name for it.
 N_ = gettext_noop
 
+# Translators: the weekday names are Django's own ids, which its date formats also use: keep
+# Django's Italian (capitalised, "Lunedì"), or every formatted date changes with them.
 WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
                  N_("Saturday"), N_("Sunday"))
 CHANNEL_NAMES = {

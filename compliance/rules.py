@@ -316,8 +316,10 @@ class RuleSet:
 def value_display(parameter: str, value: Any) -> str:
     """A value as a credit manager reads it on the pack page."""
     if parameter == Param.CALL_WINDOW:
+        # Marked outside the f-string: makemessages does not read inside one.
+        no_calls = _("no calls")
         days = [f"{WEEKDAYS_ABBR[n]} {hours[0]}-{hours[1]}" if hours
-                else f"{WEEKDAYS_ABBR[n]} {_('no calls')}"
+                else f"{WEEKDAYS_ABBR[n]} {no_calls}"
                 for n, hours in enumerate(value.get(d) for d in WEEKDAYS)]
         return ", ".join(days)
     if isinstance(value, bool):

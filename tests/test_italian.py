@@ -1,5 +1,6 @@
 """Italian is the first language of the people who run the method: every string has it."""
 
+import ast
 import gettext
 import re
 from pathlib import Path
@@ -13,10 +14,11 @@ PO = LOCALE / "it" / "LC_MESSAGES" / "django.po"
 MO = LOCALE / "it" / "LC_MESSAGES" / "django.mo"
 
 
-def _po_entries() -> list[tuple[str | None, str, str, str, str | None]]:
-    """(context, msgid, msgstr, flags, msgid_plural) of every entry of the Italian .po file."""
+def _po_entries(po: Path = PO) -> list[tuple[str | None, str, str, str, str | None]]:
+    """(context, msgid, msgstr, flags, msgid_plural) of every entry of an Italian .po file
+    (the project's, by default)."""
     entries = []
-    for block in PO.read_text(encoding="utf-8").split("\n\n"):
+    for block in po.read_text(encoding="utf-8").split("\n\n"):
         parts: dict[str, list[str]] = {}
         current = None
         flags = ""
@@ -87,6 +89,41 @@ def test_every_template_string_is_in_the_catalogue():
         if text.replace("%", "%%") not in known
     }
     assert missing == set(), "run: manage.py makemessages -l it, then translate"
+
+
+# Every name the code marks a message with, Django's and the project's own (makemessages reads
+# the last two through access/management/commands/makemessages.py).
+MARKERS = {"_", "gettext", "gettext_lazy", "gettext_noop", "N_", "_lazy"}
+APPS = ("access", "caring", "compliance", "config", "credit", "experience", "insights",
+        "portfolio", "recovery", "scoring")
+
+
+def _marked_in_python() -> set[str]:
+    found = set()
+    for app in APPS:
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id in MARKERS and node.args
+                        and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str)):
+                    found.add(f"{path.relative_to(settings.BASE_DIR)}: {node.args[0].value}")
+    return found
+
+
+def test_every_python_string_is_in_the_catalogue():
+    """A message marked in code but missing from the catalogue (a marker makemessages does not
+    know, a call inside an f-string) would show English to Italians."""
+    # An app with its own locale folder (scoring) keeps its messages there.
+    catalogues = [PO, *Path(settings.BASE_DIR).glob("*/locale/it/LC_MESSAGES/django.po")]
+    known = {msgid for po in catalogues for _c, msgid, _s, _f, _p in _po_entries(po)}
+    marked = _marked_in_python()
+
+    assert len(marked) > 500
+    missing = sorted(text for text in marked if text.split(": ", 1)[1] not in known)
+    assert missing == [], "run: manage.py makemessages -l it, then translate"
 
 
 @pytest.mark.django_db
