@@ -91,17 +91,16 @@ class CaringAssignment(models.Model):
     "does caring work?" comparison.
     """
 
-    # References checked per statement by PostgreSQL triggers, not per row (caring migration
-    # 0005): the planner writes a day's assignments in one set.
+    # (policy, client) names a policy of this client: checked once per statement by triggers
+    # on caring's tables (caring/statement_checks.py), not by per-row foreign keys, since the
+    # planner writes a day's assignments in one set. invoice and debtor are foreign keys.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
                                db_constraint=False)
     # policy and debtor lead composite indexes below, which serve their lookups too.
     policy = models.ForeignKey(CaringPolicy, on_delete=models.PROTECT, related_name="assignments",
                                db_index=False, db_constraint=False)
-    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="caring",
-                                   db_constraint=False)
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="+", db_index=False,
-                               db_constraint=False)
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="caring")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="+", db_index=False)
     window_date = models.DateField(_("planned on"))
     # 0..9999 from the deterministic hash of invoice id and policy seed; control iff below
     # control_share x 10000 at assignment time (recorded, so later policy edits move nobody).
@@ -147,14 +146,14 @@ class CourtesyCall(models.Model):
     OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
 
     # client and debtor lead composite indexes below (the day's calls, the natural key), which
-    # serve their lookups too. The references of calls and links are checked once per statement
-    # by triggers on PostgreSQL (caring migration 0003), not per row by foreign keys.
+    # serve their lookups too. (policy, client) names a policy of this client: checked once per
+    # statement (caring/statement_checks.py), not per row; debtor is a foreign key.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", db_index=False,
                                db_constraint=False)
     policy = models.ForeignKey(CaringPolicy, on_delete=models.PROTECT, related_name="calls",
                                db_constraint=False)
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="courtesy_calls",
-                               db_index=False, db_constraint=False)
+                               db_index=False)
     invoices = models.ManyToManyField(Invoice, through="CourtesyCallInvoice",
                                       related_name="courtesy_calls")
     window_date = models.DateField(_("planned on"))
@@ -218,14 +217,15 @@ class CourtesyCall(models.Model):
 class CourtesyCallInvoice(models.Model):
     """The invoices one courtesy call is about (the through table)."""
 
-    # References checked per statement (caring migration 0003); call and invoice lead the
-    # indexes below (a call's invoices, one call per invoice).
+    # (call, client) names a call of this client: checked once per statement
+    # (caring/statement_checks.py); invoice is a foreign key. call and invoice lead the indexes
+    # below (a call's invoices, one call per invoice).
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
                                db_constraint=False)
     call = models.ForeignKey(CourtesyCall, on_delete=models.CASCADE, related_name="links",
                              db_index=False, db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+",
-                                db_index=False, db_constraint=False)
+                                db_index=False)
     # The planning day that linked the invoice.
     linked_on = models.DateField()
 
