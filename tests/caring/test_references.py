@@ -9,18 +9,36 @@ client of a row must be its policy's or its call's: checked by caring's own trig
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from caring.models import CaringAssignment, CourtesyCall, CourtesyCallInvoice
+from caring.models import CaringAssignment, CaringPolicy, CourtesyCall, CourtesyCallInvoice
+from portfolio.models import Client, Invoice
 from tests.caring.factories import CaringPolicyFactory, CourtesyCallFactory
 from tests.factories import ClientFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 
 MISSING = 10_000_000
+
+
+def _call() -> CourtesyCall:
+    return cast(CourtesyCall, CourtesyCallFactory())
+
+
+def _policy() -> CaringPolicy:
+    return cast(CaringPolicy, CaringPolicyFactory())
+
+
+def _client_id() -> int:
+    return cast(Client, ClientFactory()).pk
+
+
+def _invoice(**values: Any) -> Invoice:
+    return cast(Invoice, InvoiceFactory(**values))
 
 
 def _raw_link(client_id: int, call_id: int, invoice_id: int) -> None:
@@ -45,15 +63,15 @@ def _raw_delete(table: str, row_id: int) -> None:
 
 
 def _linked_call() -> tuple[CourtesyCall, CourtesyCallInvoice]:
-    call = CourtesyCallFactory()
-    invoice = InvoiceFactory(client=call.client, debtor=call.debtor, due_date=dt.date(2026, 3, 9))
+    call = _call()
+    invoice = _invoice(client=call.client, debtor=call.debtor, due_date=dt.date(2026, 3, 9))
     link = CourtesyCallInvoice.objects.create(client=call.client, call=call, invoice=invoice,
                                               linked_on=call.window_date)
     return call, link
 
 
 def test_a_link_naming_a_missing_invoice_is_refused() -> None:
-    call = CourtesyCallFactory()
+    call = _call()
 
     with pytest.raises(IntegrityError), transaction.atomic():
         _raw_link(call.client_id, call.pk, MISSING)
@@ -64,13 +82,13 @@ def test_a_link_naming_a_missing_invoice_is_refused() -> None:
 
 @pytest.mark.parametrize("wrong", ["call missing", "call of another client"])
 def test_a_link_must_name_a_call_of_its_own_client(wrong) -> None:
-    call = CourtesyCallFactory()
-    invoice = InvoiceFactory(client=call.client, debtor=call.debtor)
+    call = _call()
+    invoice = _invoice(client=call.client, debtor=call.debtor)
     call_id, client_id = call.pk, call.client_id
     if wrong == "call missing":
         call_id += MISSING
     else:
-        client_id = ClientFactory().pk
+        client_id = _client_id()
 
     with pytest.raises(IntegrityError, match="names no row of caring_courtesycall"), \
             transaction.atomic():
@@ -82,9 +100,9 @@ def test_a_link_must_name_a_call_of_its_own_client(wrong) -> None:
 
 
 def test_a_call_with_a_policy_of_another_client_is_refused() -> None:
-    call = CourtesyCallFactory()
+    call = _call()
     own_policy_id = call.policy_id
-    others = CaringPolicyFactory()
+    others = _policy()
 
     with pytest.raises(IntegrityError, match="names no row of caring_caringpolicy"), \
             transaction.atomic():
@@ -97,7 +115,7 @@ def test_a_call_with_a_policy_of_another_client_is_refused() -> None:
 
 
 def test_moving_a_call_to_a_missing_debtor_is_refused() -> None:
-    call = CourtesyCallFactory()
+    call = _call()
 
     with pytest.raises(IntegrityError), transaction.atomic():
         CourtesyCall.objects.filter(pk=call.pk).update(debtor_id=call.debtor_id + MISSING)
@@ -127,15 +145,15 @@ def test_deleting_a_call_still_linked_is_refused() -> None:
 
 
 def test_a_policy_named_by_calls_cannot_move_to_another_client() -> None:
-    call = CourtesyCallFactory()
+    call = _call()
 
     with pytest.raises(IntegrityError, match="still named by caring_courtesycall"), \
             transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE caring_caringpolicy SET client_id = %s WHERE id = %s",
-                       [ClientFactory().pk, call.policy_id])
+                       [_client_id(), call.policy_id])
 
     # Saving the policy unchanged is no move.
-    call.policy.save()
+    CaringPolicy.objects.get(pk=call.policy_id).save()
 
 
 def test_the_orm_deletes_a_calls_links_with_it() -> None:
@@ -149,8 +167,8 @@ def test_the_orm_deletes_a_calls_links_with_it() -> None:
 
 @pytest.mark.parametrize("missing", ["invoice", "debtor"])
 def test_an_assignment_naming_a_missing_invoice_or_debtor_is_refused(missing) -> None:
-    policy = CaringPolicyFactory()
-    invoice = InvoiceFactory(client=policy.client, debtor__client=policy.client)
+    policy = _policy()
+    invoice = _invoice(client=policy.client, debtor__client=policy.client)
     ids = {"invoice": invoice.pk, "debtor": invoice.debtor_id}
     ids[missing] += MISSING
 
@@ -163,13 +181,13 @@ def test_an_assignment_naming_a_missing_invoice_or_debtor_is_refused(missing) ->
 
 @pytest.mark.parametrize("wrong", ["policy missing", "policy of another client"])
 def test_an_assignment_must_name_a_policy_of_its_own_client(wrong) -> None:
-    policy = CaringPolicyFactory()
-    invoice = InvoiceFactory(client=policy.client, debtor__client=policy.client)
+    policy = _policy()
+    invoice = _invoice(client=policy.client, debtor__client=policy.client)
     policy_id, client_id = policy.pk, policy.client_id
     if wrong == "policy missing":
         policy_id += MISSING
     else:
-        client_id = ClientFactory().pk
+        client_id = _client_id()
 
     with pytest.raises(IntegrityError, match="names no row of caring_caringpolicy"), \
             transaction.atomic():
@@ -182,8 +200,8 @@ def test_an_assignment_must_name_a_policy_of_its_own_client(wrong) -> None:
 
 
 def test_deleting_an_assigned_invoice_is_refused_unless_the_orm_deletes_the_assignment() -> None:
-    policy = CaringPolicyFactory()
-    invoice = InvoiceFactory(client=policy.client, debtor__client=policy.client)
+    policy = _policy()
+    invoice = _invoice(client=policy.client, debtor__client=policy.client)
     _raw_assignment(policy.client_id, policy.pk, invoice.pk, invoice.debtor_id)
 
     with pytest.raises(IntegrityError), transaction.atomic():
