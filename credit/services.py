@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
@@ -27,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from access.errors import DomainError
 from access.roles import Role
-from access.scoping import user_sees_client
+from access.scoping import client_staff, user_sees_client
 from credit import analysis, selectors, texts
 from credit.models import (
     BANDS,
@@ -413,9 +412,7 @@ def credit_limits_carry_over(*, client_ids: Iterable[int] | None = None) -> int:
 def approvers_for(request: CreditLimitRequest) -> list[Any]:
     """Active users of the request's client who may decide its tier, the author excepted."""
     role = Role.CREDIT_COMMITTEE if request.tier == Tier.COMMITTEE else Role.CREDIT_MANAGER
-    users = (get_user_model().objects
-             .filter(is_active=True, groups__name=role, memberships__client_id=request.client_id)
-             .exclude(email="").distinct().order_by("pk"))
+    users = client_staff(request.client_id, roles=[role]).exclude(email="").order_by("pk")
     if request.requested_by_id is not None:
         users = users.exclude(pk=request.requested_by_id)
     if request.tier == Tier.COMMITTEE:
