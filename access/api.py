@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from access.errors import DomainError
+from access.models import CLIENT_MODEL
 from access.pagination import BIGINT_MAX
 from access.scoping import scope_to_user
 
@@ -86,9 +88,7 @@ class ReadOnlyModelSerializer(serializers.ModelSerializer):
 
 def _client_path(model: type[Any]) -> str | None:
     """How `model` reaches its client for access.scoping, or None for rows of no client."""
-    from portfolio.models import Client
-
-    if model is Client:
+    if model is apps.get_model(CLIENT_MODEL):
         return "pk"
     if any(field.name == "client" for field in model._meta.get_fields()):
         return "client"

@@ -6,6 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The tenant model. access sits below every other app and imports none of them: its foreign keys
+# name the client by this label, and code that needs the class asks the app registry for it.
+CLIENT_MODEL = "portfolio.Client"
+
 
 class Team(models.Model):
     """A team of agents led by team leaders; queues and coaching are organised per team."""
@@ -41,7 +45,7 @@ class Membership(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="memberships")
-    client = models.ForeignKey("portfolio.Client", on_delete=models.CASCADE,
+    client = models.ForeignKey(CLIENT_MODEL, on_delete=models.CASCADE,
                                related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -59,7 +63,7 @@ class ClientUser(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 primary_key=True, related_name="client_link")
-    client = models.ForeignKey("portfolio.Client", on_delete=models.CASCADE,
+    client = models.ForeignKey(CLIENT_MODEL, on_delete=models.CASCADE,
                                related_name="client_users")
 
     def __str__(self) -> str:
@@ -91,7 +95,7 @@ class AuditEvent(models.Model):
     # The actor's username at the time, kept if the user is later removed.
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64)
-    client = models.ForeignKey("portfolio.Client", null=True, blank=True,
+    client = models.ForeignKey(CLIENT_MODEL, null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("client"))
     object_type = models.CharField(_("object type"), max_length=64)

@@ -7,9 +7,11 @@ tenant walk in tests/access/test_tenant_walk.py checks that no route leaks anoth
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -82,6 +84,16 @@ def access_for(user: AnyUser) -> UserAccess:
         cached = UserAccess(user)
         user._fido_access = cached  # type: ignore[union-attr]
     return cached
+
+
+def client_staff(client_id: int, *, roles: Iterable[str]) -> QuerySet[Any]:
+    """The active users who work on the client (a membership) in one of `roles`: who may be
+    asked to decide, call or follow up for it. Administrators, who see every client without a
+    membership, are not among them, nor are the client's own viewers."""
+    return (get_user_model().objects
+            .filter(is_active=True, memberships__client_id=client_id,
+                    groups__name__in=list(roles))
+            .distinct())
 
 
 def scope_to_user(queryset: QuerySet[M], user: AnyUser, *,

@@ -23,6 +23,7 @@ from caring.windows import window_opens
 from portfolio.demo.generator import CONTROL, ClientSpec, caring_policy_for
 from portfolio.demo.loader import LoadedInvoice
 from portfolio.models import Client
+from portfolio.sql import sql_literals
 
 # The demo policies' control-group seed: fixed, so the same demo gives the same rows.
 DEMO_POLICY_SEED = 2026
@@ -67,17 +68,18 @@ INSERT INTO caring_caringassignment (client_id, policy_id, invoice_id, debtor_id
 SELECT %s, policy_id, invoice_id, debtor_id, window_date, bucket, in_control, %s
 FROM fido_demo_courtesy
 """
-_CALLS = """
+_PAYMENT_DATE = sql_literals(CourtesyCall.Outcome.PAYMENT_DATE)
+_CALLS = f"""
 INSERT INTO caring_courtesycall (client_id, policy_id, debtor_id, window_date, first_due_date,
     amount, priority, status, scheduled_at, attempts, outcome, payment_date, note, cancel_reason,
     schedule_reason, destination, completed_at, created_at, updated_at)
 SELECT %s, MAX(policy_id), debtor_id, window_date, MIN(due_date), SUM(amount), 0, MAX(status),
     MAX(done_at), MAX(attempts), MAX(outcome),
-    CASE WHEN MAX(outcome) = 'payment_date' THEN MIN(due_date) END, '', '', '', '',
+    CASE WHEN MAX(outcome) = {_PAYMENT_DATE} THEN MIN(due_date) END, '', '', '', '',
     MAX(done_at), %s, %s
 FROM fido_demo_courtesy WHERE NOT in_control
 GROUP BY debtor_id, window_date
-"""
+"""  # noqa: S608 - constants only
 _LINKS = """
 INSERT INTO caring_courtesycallinvoice (client_id, call_id, invoice_id, linked_on)
 SELECT %s, c.id, t.invoice_id, t.window_date

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext, ngettext
 
+from caring.models import CourtesyCall
+from portfolio.sql import sql_literals
 from scoring.features import Dialect, FeatureBlock
+
+_FAILED = sql_literals(CourtesyCall.Status.FAILED)
+_PAYMENT_DATE = sql_literals(CourtesyCall.Outcome.PAYMENT_DATE)
 
 
 def _calls_sql(d: Dialect) -> str:
@@ -27,8 +32,8 @@ def _calls_sql(d: Dialect) -> str:
                               AND cn.issue_date <= c.payment_date), 0)"""
     return f"""
     SELECT c.debtor_id,
-        SUM(CASE WHEN c.status = 'failed' AND c.completed_at >= {six_months} THEN 1 ELSE 0 END),
-        SUM(CASE WHEN c.outcome = 'payment_date' AND c.payment_date >= {year}
+        SUM(CASE WHEN c.status = {_FAILED} AND c.completed_at >= {six_months} THEN 1 ELSE 0 END),
+        SUM(CASE WHEN c.outcome = {_PAYMENT_DATE} AND c.payment_date >= {year}
                  AND c.payment_date < {as_of}
                  AND EXISTS (SELECT 1 FROM caring_courtesycallinvoice l
                              JOIN portfolio_invoice i ON i.id = l.invoice_id

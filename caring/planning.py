@@ -43,8 +43,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from access.models import Membership
 from access.roles import Role
+from access.scoping import client_staff
 from caring import contact
 from caring.models import CaringAssignment, CaringPolicy, CourtesyCall
 from caring.windows import business_days_add, is_business_day, window_end
@@ -407,9 +407,7 @@ def calls_cancel_settled(*, client_id: int | None = None) -> int:
 
 
 def _agent_count(client_id: int) -> int:
-    return max(1, Membership.objects.filter(
-        client_id=client_id, user__is_active=True, user__groups__name=Role.AGENT,
-    ).values("user_id").distinct().count())
+    return max(1, client_staff(client_id, roles=[Role.AGENT]).count())
 
 
 def slots_for(*, client_id: int, country: str, tz_name: str, run_date: dt.date,

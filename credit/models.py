@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from access.errors import DomainError
+from access.roles import Role
+from access.scoping import client_staff
 from portfolio.models import MONEY, Client, Debtor
 
 BANDS = ("A", "B", "C", "D", "E")  # scoring's bands, A = lowest risk
@@ -95,14 +97,7 @@ class CreditTierPolicy(models.Model):
 
 def committee_member_count(*, client_id: int) -> int:
     """Active credit committee members who work for the client: who can make a quorum."""
-    from django.contrib.auth import get_user_model
-
-    from access.roles import Role
-
-    return (get_user_model().objects
-            .filter(is_active=True, groups__name=Role.CREDIT_COMMITTEE,
-                    memberships__client_id=client_id)
-            .distinct().count())
+    return client_staff(client_id, roles=[Role.CREDIT_COMMITTEE]).count()
 
 
 # Statement field name -> may it be negative? (losses and negative equity are real; the rest

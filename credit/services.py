@@ -8,7 +8,6 @@ it; every decision adds one immutable CreditDecision row with the figures it was
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import io
 import logging
@@ -17,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
@@ -28,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from access.errors import DomainError
 from access.roles import Role
-from access.scoping import user_sees_client
+from access.scoping import client_staff, user_sees_client
 from credit import analysis, selectors, texts
 from credit.models import (
     BANDS,
@@ -40,6 +38,7 @@ from credit.models import (
 )
 from credit.scores import ScoreSnapshot, bands_dropped, score_for_debtor, scores_for_debtors
 from portfolio import validation
+from portfolio.imports.readers import TableShape, table_open
 from portfolio.models import Client, Debtor
 from portfolio.services import debtor_credit_limit_set, money_parse
 
@@ -413,9 +412,7 @@ def credit_limits_carry_over(*, client_ids: Iterable[int] | None = None) -> int:
 def approvers_for(request: CreditLimitRequest) -> list[Any]:
     """Active users of the request's client who may decide its tier, the author excepted."""
     role = Role.CREDIT_COMMITTEE if request.tier == Tier.COMMITTEE else Role.CREDIT_MANAGER
-    users = (get_user_model().objects
-             .filter(is_active=True, groups__name=role, memberships__client_id=request.client_id)
-             .exclude(email="").distinct().order_by("pk"))
+    users = client_staff(request.client_id, roles=[role]).exclude(email="").order_by("pk")
     if request.requested_by_id is not None:
         users = users.exclude(pk=request.requested_by_id)
     if request.tier == Tier.COMMITTEE:
@@ -632,40 +629,20 @@ class StatementImportError(DomainError):
         self.errors = errors
 
 
-def _rows_from_file(name: str, content: bytes) -> list[dict[str, object]]:
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+# A workbook with several sheets is read when one of them is named so.
+STATEMENT_SHAPE = TableShape.of("statements", IMPORT_COLUMNS)
 
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception as error:  # openpyxl raises many types on a broken file
-            raise DomainError(_("%(name)s is not a readable Excel file (%(error)s).") % {
-                "name": name, "error": error},
-                              code="bad_file") from None
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DomainError(_("%(name)s is not UTF-8 text.") % {"name": name},
-                              code="bad_file") from None
-        first_line = text.split("\n", 1)[0]
-        # Spreadsheets saved in Italian locales separate with ";".
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    if not rows:
-        raise DomainError(_("%(name)s is empty.") % {"name": name}, code="bad_file")
-    header = [str(cell or "").strip().lower() for cell in rows[0]]
-    missing = [column for column in IMPORT_COLUMNS if column not in header]
-    if missing:
-        raise StatementImportError([{"line": 1, "column": column,
-                                     "message": _("column missing from the header")}
-                                    for column in missing])
+
+def _rows_from_file(content: bytes) -> list[dict[str, object]]:
+    """The file's rows as {column: text}, with "_line" the row's line (or spreadsheet row).
+
+    Read by the ledger import's readers: CSV UTF-8 with commas or semicolons, or XLSX; every
+    column named once; file-level problems raise DomainError(field="file")."""
+    stream = table_open(io.BytesIO(content), shape=STATEMENT_SHAPE)
     return [
-        {"_line": number, **{column: (row[i] if i < len(row) else None)
-                             for i, column in enumerate(header)}}
-        for number, row in enumerate(rows[1:], start=2)
-        if any(cell not in (None, "") for cell in row)
+        {"_line": line, **{column: (values[index] if index < len(values) else "")
+                           for column, index in stream.positions.items()}}
+        for line, values in stream.rows
     ]
 
 
@@ -676,7 +653,7 @@ def financial_statements_import(*, client: Client, name: str, content: bytes,
     raises StatementImportError listing every bad cell by line, and stores nothing."""
     _require(by, "credit.add_financialstatement", _("You may not import financial statements."),
              client_id=client.pk)
-    rows = _rows_from_file(name, content)
+    rows = _rows_from_file(content)
     debtors = {debtor.external_ref: debtor for debtor in Debtor.objects.filter(
         client=client, external_ref__in=[str(row["debtor"] or "").strip() for row in rows])}
     errors: list[dict[str, object]] = []

@@ -9,16 +9,15 @@ writes nothing: rows already stored with the same answer are counted as already 
 a row whose reference is stored with a different answer is refused (an answer is never
 rewritten by a later file).
 
-The portfolio import readers (portfolio/imports/readers.py) are bound to the portfolio's own
-column registry and stream millions of rows through staging tables; a study holds hundreds or
-thousands of answers, so this module reads it whole with the same libraries (csv, openpyxl).
+The file is read by the import readers every upload shares (portfolio/imports/readers.py):
+CSV UTF-8 with commas or semicolons, or XLSX with values only; a workbook with several sheets
+is read when one is named "answers". A study holds hundreds or thousands of answers, so its
+rows are kept in memory and checked together.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -42,6 +41,7 @@ from experience.models import (
     Trigger,
 )
 from experience.themes import themes_for
+from portfolio.imports.readers import TableShape, table_open
 from portfolio.models import Client
 
 MAX_ROWS = 50_000
@@ -58,8 +58,7 @@ REQUIRED = ("respondent_ref", "nps", "answered_on")
 ALIASES = {"reference": "respondent_ref", "respondent": "respondent_ref", "ref": "respondent_ref",
            "score": "nps", "answered_at": "answered_on", "date": "answered_on",
            "reason": "comment"}
-
-_ZIP_MAGIC = b"PK\x03\x04"
+STUDY_SHAPE = TableShape.of("answers", COLUMNS, required=REQUIRED, aliases=ALIASES)
 
 
 @dataclass(frozen=True)
@@ -102,95 +101,13 @@ class _Row:
 
 # --- reading --------------------------------------------------------------------------------
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _read_table(fileobj: IO[bytes]) -> list[tuple[int, list[str]]]:
-    """(line number, cells) of every non-empty line, the header first."""
-    head = fileobj.read(4)
-    fileobj.seek(0)
-    if not head:
-        raise StudyRejected([Problem(0, _("The file is empty."))])
-    if head.startswith(_ZIP_MAGIC):
-        return _read_xlsx(fileobj)
-    raw = fileobj.read()
-    if b"\x00" in raw:
-        raise StudyRejected([Problem(0, _("The file is neither CSV nor XLSX."))])
+def _read_table(fileobj: IO[bytes]) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    """The header's column positions and (line number, cells) of every non-empty row."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise StudyRejected([Problem(0, _("The file is not UTF-8 text (first bad byte on line "
-                                          "%(line)d). Save it as \"CSV UTF-8\".")
-                                     % {"line": line})]) from None
-    first_line = text.split("\n", 1)[0]
-    # Italian Excel writes "CSV" with semicolons; accept either, the header decides.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        rows.extend((reader.line_num, [cell.strip() for cell in values])
-                    for values in reader if any(cell.strip() for cell in values))
-    except csv.Error as error:
-        raise StudyRejected([Problem(reader.line_num, _("Not valid CSV: %(error)s.")
-                                     % {"error": error})]) from None
-    return rows
-
-
-def _read_xlsx(fileobj: IO[bytes]) -> list[tuple[int, list[str]]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise StudyRejected([Problem(0, _("The file is neither CSV nor XLSX."))]) from None
-    try:
-        if len(workbook.sheetnames) != 1:
-            raise StudyRejected([Problem(0, _("The workbook has %(count)d sheets; keep only the "
-                                              "sheet of the answers.")
-                                         % {"count": len(workbook.sheetnames)})])
-        rows = []
-        for number, values in enumerate(workbook.active.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(value) for value in values]
-            if any(cells):
-                rows.append((number, cells))
-        return rows
-    finally:
-        workbook.close()
-
-
-def _positions(header: list[str]) -> dict[str, int]:
-    names = [ALIASES.get(name.strip().lower(), name.strip().lower()) for name in header]
-    while names and not names[-1]:
-        names.pop()
-    missing = [name for name in REQUIRED if name not in names]
-    unknown = [name or _("(empty name)") for name in names if name not in COLUMNS]
-    repeated = sorted({name for name in names if name and names.count(name) > 1})
-    problems = []
-    if missing:
-        problems.append(_("missing column(s): %s") % ", ".join(missing))
-    if unknown:
-        problems.append(_("unknown column(s): %s") % ", ".join(unknown))
-    if repeated:
-        problems.append(_("repeated column(s): %s") % ", ".join(repeated))
-    if problems:
-        raise StudyRejected([Problem(0, _("The first line does not have the study's columns: "
-                                          "%(problems)s. Expected: %(expected)s.")
-                                     % {"problems": "; ".join(problems),
-                                        "expected": ", ".join(COLUMNS)})])
-    return {name: index for index, name in enumerate(names)}
+        stream = table_open(fileobj, shape=STUDY_SHAPE)
+        return stream.positions, list(stream.rows)
+    except DomainError as error:
+        raise StudyRejected([Problem(0, error.message)]) from None
 
 
 def _integer(text: str, low: int, high: int, name: str, problems: list[str]) -> int | None:
@@ -285,12 +202,7 @@ def study_import(*, client: Client, study: str, fileobj: IO[bytes], by: Any,
         raise DomainError(_("The study name is longer than %(max)d characters.")
                           % {"max": STUDY_MAX}, code="long_study", field="study")
     today = today or timezone.localdate()
-    table = _read_table(fileobj)
-    if not table:
-        raise StudyRejected([Problem(0, _("The file is empty."))])
-    header = table[0][1]
-    positions = _positions(header)
-    body = table[1:]
+    positions, body = _read_table(fileobj)
     if not body:
         raise StudyRejected([Problem(0, _("The file has the columns but no answers."))])
     if len(body) > MAX_ROWS:

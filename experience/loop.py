@@ -18,16 +18,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Case, Count, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.errors import DomainError
-from access.models import Membership, TeamMembership
+from access.models import TeamMembership
 from access.roles import Role
-from access.scoping import AnyUser, access_for, object_get_for_user, scope_to_user
+from access.scoping import (
+    AnyUser,
+    access_for,
+    client_staff,
+    object_get_for_user,
+    scope_to_user,
+)
 from caring.windows import business_days_add, is_business_day
 from compliance import windows
 from experience.models import COMMENT_MAX, FollowUp, Response
@@ -65,10 +70,7 @@ def follow_up_due(*, answered_at: dt.datetime, client_country: str,
 
 def follow_up_assignee(*, client_id: int, agent_id: int | None) -> Any | None:
     """The team leader who takes the follow-up (never the agent), or None."""
-    user_model = get_user_model()
-    works_on_client = Membership.objects.filter(client_id=client_id).values("user_id")
-    leaders = (user_model.objects.filter(is_active=True, pk__in=works_on_client)
-               .filter(groups__name=Role.TEAM_LEADER))
+    leaders = client_staff(client_id, roles=[Role.TEAM_LEADER])
     if agent_id is not None:
         leaders = leaders.exclude(pk=agent_id)
         teams = TeamMembership.objects.filter(user_id=agent_id).values("team_id")

@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from portfolio.sql import INVOICE_PAYABLE
+from portfolio.sql import (
+    INVOICE_PAID,
+    INVOICE_PARTIALLY_PAID,
+    INVOICE_PAYABLE,
+    INVOICE_STATUS_KEPT,
+    INVOICE_WRITTEN_OFF,
+)
 
 # Overlap of [lo_a, hi_a) and [lo_b, hi_b): min(hi) - max(lo), written with CASE because
 # PostgreSQL spells min/max of two values LEAST/GREATEST and SQLite MIN/MAX.
@@ -36,7 +42,7 @@ WITH s AS (
     JOIN portfolio_invoice i
       ON i.client_id = p.client_id AND i.debtor_id = p.debtor_id AND i.number = p.invoice_reference
     WHERE p.client_id = %s AND p.unallocated_amount > 0 AND p.invoice_reference <> ''
-      AND i.status <> 'written_off' AND i.open_balance > 0
+      AND i.status <> {INVOICE_WRITTEN_OFF} AND i.open_balance > 0
 ), k AS (
     SELECT DISTINCT invoice_id, k_amt AS amt, k_amt AS hi FROM s
 )
@@ -75,18 +81,18 @@ _APPLY = [
     ON CONFLICT (payment_id, invoice_id)
     DO UPDATE SET amount = portfolio_paymentallocation.amount + excluded.amount
     """,
-    """
+    f"""
     UPDATE portfolio_invoice
     SET open_balance = ROUND(portfolio_invoice.open_balance - a.total, 2),
         status = CASE
-            WHEN portfolio_invoice.status IN ('disputed', 'written_off')
+            WHEN portfolio_invoice.status IN ({INVOICE_STATUS_KEPT})
                 THEN portfolio_invoice.status
-            WHEN ROUND(portfolio_invoice.open_balance - a.total, 2) = 0 THEN 'paid'
-            ELSE 'partially_paid' END,
+            WHEN ROUND(portfolio_invoice.open_balance - a.total, 2) = 0 THEN {INVOICE_PAID}
+            ELSE {INVOICE_PARTIALLY_PAID} END,
         updated_at = CURRENT_TIMESTAMP
     FROM (SELECT invoice_id, SUM(amount) AS total FROM fido_alloc_batch GROUP BY invoice_id) a
     WHERE portfolio_invoice.id = a.invoice_id
-    """,
+    """,  # noqa: S608 - constants only
     """
     UPDATE portfolio_payment
     SET unallocated_amount = ROUND(portfolio_payment.unallocated_amount - a.total, 2)

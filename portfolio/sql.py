@@ -35,3 +35,10 @@ INVOICE_PAYABLE = sql_literals(Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAI
 # Invoices not settled yet: payable ones and disputed ones (a dispute stops calls, not the debt).
 INVOICE_UNSETTLED = sql_literals(Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID,
                                  Invoice.Status.DISPUTED)
+# Statuses set by hand that the ledger's arithmetic (a payment, a new amount) never changes.
+INVOICE_STATUS_KEPT = sql_literals(Invoice.Status.DISPUTED, Invoice.Status.WRITTEN_OFF)
+INVOICE_OPEN = sql_literals(Invoice.Status.OPEN)
+INVOICE_PARTIALLY_PAID = sql_literals(Invoice.Status.PARTIALLY_PAID)
+INVOICE_PAID = sql_literals(Invoice.Status.PAID)
+INVOICE_DISPUTED = sql_literals(Invoice.Status.DISPUTED)
+INVOICE_WRITTEN_OFF = sql_literals(Invoice.Status.WRITTEN_OFF)

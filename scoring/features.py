@@ -33,6 +33,9 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
+from portfolio.models import CreditNote
+from portfolio.sql import INVOICE_DISPUTED, sql_literals
+
 # (name, categorical, monotone direction of the bad rate as the value grows). Apps add theirs
 # with `feature_block_register`, which extends this list and the three views below in place.
 FEATURES: list[tuple[str, bool, str | None]] = [
@@ -55,6 +58,9 @@ CATEGORICAL: set[str] = {name for name, categorical, _monotone in FEATURES if ca
 MONOTONE: dict[str, str] = {name: monotone for name, _c, monotone in FEATURES if monotone}
 
 LATE_DAYS = 30  # an invoice settled more than 30 days after its due date was paid late
+
+# The credit notes the feature counts (write-offs are not counted).
+_NOTE_KINDS_COUNTED = sql_literals(CreditNote.Kind.CREDIT_NOTE, CreditNote.Kind.ADJUSTMENT)
 
 
 # --- SQL dialect ------------------------------------------------------------------------------
@@ -119,13 +125,17 @@ class FeatureBlock:
 
 
 def _debtor_sql(d: Dialect) -> str:
+    # Imported here: scoring.models reads this module's reason wording when it loads.
+    from scoring.models import ScoringModel
+
+    segment_all = sql_literals(ScoringModel.Segment.ALL)
     # In id order: the blocks' rows are placed by binary search on these ids.
     return f"""
         SELECT id, kind, sector, founded_year, {d.real("credit_limit")},
                {d.real("other_exposure")}
         FROM portfolio_debtor
         WHERE client_id = %(client)s AND id >= %(lo)s AND id <= %(hi)s
-          AND (%(segment)s = 'all' OR kind = %(segment)s)
+          AND (%(segment)s = {segment_all} OR kind = %(segment)s)
         ORDER BY id
     """  # noqa: S608
 
@@ -227,7 +237,7 @@ def _ledger_sql(d: Dialect) -> str:
     return f"""
     WITH notes AS {materialized} (
         SELECT ci.debtor_id,
-               SUM(CASE WHEN c.kind IN ('credit_note', 'adjustment') THEN 1 ELSE 0 END) AS n
+               SUM(CASE WHEN c.kind IN ({_NOTE_KINDS_COUNTED}) THEN 1 ELSE 0 END) AS n
         FROM portfolio_creditnote c
         JOIN portfolio_invoice ci ON ci.id = c.invoice_id
         WHERE c.client_id = %(client)s AND ci.debtor_id >= %(lo)s AND ci.debtor_id <= %(hi)s
@@ -248,7 +258,7 @@ def _ledger_sql(d: Dialect) -> str:
             {real("SUM(open_amount) FILTER (WHERE open_amount > 0)")} AS open_total,
             {d.days(as_of, "MIN(issue_date)")} AS tenure,
             COUNT(*) FILTER (WHERE issue_date >= %(d12)s) AS invoices_12m,
-            COUNT(*) FILTER (WHERE status = 'disputed' AND open_amount > 0) AS disputed
+            COUNT(*) FILTER (WHERE status = {INVOICE_DISPUTED} AND open_amount > 0) AS disputed
         FROM ({_invoice_rows_sql(d)}) invoices
         GROUP BY debtor_id
     )

@@ -22,11 +22,14 @@ import datetime as dt
 import numpy as np
 from django.db import connection
 
+from portfolio.models import CreditNote
+from portfolio.sql import sql_literals
 from scoring.features import Dialect
 
 GRACE_DAYS = 30  # settled more than 30 days after due date = bad
 OUTCOME_DAYS = 60  # an invoice's outcome is labelled 60 days after its due date
 HORIZON_DAYS = 90  # the debtor label looks at invoices falling due in the next 90 days
+_WRITE_OFF = sql_literals(CreditNote.Kind.WRITE_OFF)
 
 
 def latest_labelled_as_of(training_date: dt.date) -> dt.date:
@@ -54,7 +57,7 @@ def _label_sql(d: Dialect) -> str:
         SELECT due.id, SUM(c.amount) AS amount
         FROM due
         JOIN portfolio_creditnote c ON c.invoice_id = due.id
-        WHERE c.issue_date <= due.cutoff AND c.kind <> 'write_off'
+        WHERE c.issue_date <= due.cutoff AND c.kind <> {_WRITE_OFF}
         GROUP BY due.id
     )
     SELECT due.debtor_id,

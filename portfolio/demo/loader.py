@@ -36,6 +36,7 @@ from portfolio.demo.generator import (
     specs_select,
 )
 from portfolio.models import Client, ContactPoint, CreditNote, Debtor, Invoice, Payment
+from portfolio.sql import INVOICE_PAYABLE, INVOICE_WRITTEN_OFF, sql_literals
 
 # Debtors are written in chunks of about this many invoices: each chunk (its debtors, contact
 # points, invoices, payments, credit notes as Python objects) takes about 40 MB, and larger
@@ -82,20 +83,20 @@ CREATE TEMPORARY TABLE IF NOT EXISTS fido_demo_write_off (
 """
 # A write-off takes what the allocation left on the invoice (nothing to do when it was paid).
 _WRITE_OFFS_APPLY = [
-    """
+    f"""
     INSERT INTO portfolio_creditnote
         (client_id, invoice_id, number, kind, amount, issue_date, reason, created_at)
-    SELECT i.client_id, i.id, w.number, 'write_off', i.open_balance, w.issue_date, w.reason,
-           CURRENT_TIMESTAMP
+    SELECT i.client_id, i.id, w.number, {sql_literals(CreditNote.Kind.WRITE_OFF)},
+           i.open_balance, w.issue_date, w.reason, CURRENT_TIMESTAMP
     FROM fido_demo_write_off w JOIN portfolio_invoice i ON i.id = w.invoice_id
-    WHERE i.open_balance > 0 AND i.status IN ('open', 'partially_paid')
-    """,
-    """
+    WHERE i.open_balance > 0 AND i.status IN ({INVOICE_PAYABLE})
+    """,  # noqa: S608 - constants only
+    f"""
     UPDATE portfolio_invoice
-    SET open_balance = 0, status = 'written_off', updated_at = CURRENT_TIMESTAMP
+    SET open_balance = 0, status = {INVOICE_WRITTEN_OFF}, updated_at = CURRENT_TIMESTAMP
     WHERE id IN (SELECT invoice_id FROM fido_demo_write_off)
-      AND open_balance > 0 AND status IN ('open', 'partially_paid')
-    """,
+      AND open_balance > 0 AND status IN ({INVOICE_PAYABLE})
+    """,  # noqa: S608 - constants only
 ]
 
 

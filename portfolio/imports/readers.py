@@ -1,5 +1,10 @@
 """Stream the rows of an uploaded CSV or XLSX file, one at a time, as lists of strings.
 
+The one reader of every uploaded table: the ledger import (`rows_open`, columns from
+portfolio/imports/columns.py), credit's financial statements and experience's market studies
+(`table_open` with their own `TableShape`), so that encoding, delimiter, sheet and header rules
+are the same wherever a user uploads a file.
+
 Nothing here holds the whole file: CSV goes through an incremental UTF-8 decoder and the csv
 module, XLSX through openpyxl's read-only mode. File-level problems (not CSV/XLSX, not UTF-8,
 wrong columns, formulas, several sheets, empty) raise DomainError with field="file" and a
@@ -12,8 +17,8 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO
 
 from access.errors import DomainError
@@ -44,32 +49,71 @@ class RowStream:
     total: int
 
 
+@dataclass(frozen=True)
+class TableShape:
+    """The columns a table's first row must name.
+
+    `kind` names the table in messages ("invoices", "statements") and is the sheet read from a
+    workbook with several. `aliases` maps other header names a file often uses to ours; the
+    header is compared in lower case, after the aliases.
+    """
+
+    kind: str
+    columns: tuple[str, ...]
+    required: frozenset[str]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, kind: str, columns: Iterable[str], *, required: Iterable[str] | None = None,
+           aliases: Mapping[str, str] | None = None) -> TableShape:
+        """A shape whose columns are all required unless `required` names some."""
+        names = tuple(columns)
+        return cls(kind=kind, columns=names,
+                   required=frozenset(names if required is None else required),
+                   aliases=dict(aliases or {}))
+
+
+def ledger_shape(kind: str) -> TableShape:
+    """The shape of a ledger import ("debtors", "invoices", "payments")."""
+    return TableShape.of(kind, (column.name for column in COLUMNS[kind]),
+                         required=(column.name for column in COLUMNS[kind] if column.required))
+
+
 def rows_open(fileobj: IO[bytes], *, kind: str) -> RowStream:
-    """Look at the file's first bytes, choose the reader and check the header."""
+    """The rows of a ledger import of `kind`."""
+    return table_open(fileobj, shape=ledger_shape(kind))
+
+
+def table_open(fileobj: IO[bytes], *, shape: TableShape) -> RowStream:
+    """Look at the file's first bytes, choose the reader and check the header against `shape`.
+
+    Raises DomainError (field "file") for a file that is not CSV UTF-8 or XLSX, is empty, has
+    several sheets none named after `shape.kind`, or a header with missing, unknown or repeated
+    columns; a later row that cannot be read raises the same while `rows` is iterated."""
     fileobj.seek(0)
     head = fileobj.read(SNIFF_BYTES)
     fileobj.seek(0)
     if not head:
         raise _refuse(_("The file is empty."), "empty_file")
     if head.startswith(_ZIP_MAGIC):
-        return _xlsx_open(fileobj, kind=kind)
+        return _xlsx_open(fileobj, shape=shape)
     if head.startswith(_OLE_MAGIC):
         raise _refuse(_("This is an old Excel (.xls) file; save it as .xlsx or as CSV UTF-8."),
                       "not_csv_or_xlsx")
     if b"\x00" in head:
         raise _refuse(_("The file is neither CSV nor XLSX (it holds binary data)."),
                       "not_csv_or_xlsx")
-    return _csv_open(fileobj, head, kind=kind)
+    return _csv_open(fileobj, head, shape=shape)
 
 
-def _header_check(raw_header: list[str], *, kind: str, where: str) -> dict[str, int]:
+def _header_check(raw_header: list[str], *, shape: TableShape, where: str) -> dict[str, int]:
     """Map documented column names to positions; refuse missing, unknown or repeated names."""
     header = [name.strip().lower() for name in raw_header]
+    header = [shape.aliases.get(name, name) for name in header]
     while header and header[-1] == "":
         header.pop()  # spreadsheets often carry empty trailing columns
-    columns = COLUMNS[kind]
-    known = {column.name for column in columns}
-    missing = [c.name for c in columns if c.required and c.name not in header]
+    known = set(shape.columns)
+    missing = [name for name in shape.columns if name in shape.required and name not in header]
     unknown = [name or _("(empty name)") for name in header if name not in known]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     problems = []
@@ -80,11 +124,11 @@ def _header_check(raw_header: list[str], *, kind: str, where: str) -> dict[str, 
     if repeated:
         problems.append(_("repeated column(s): %s") % ", ".join(repeated))
     if problems:
-        expected = ", ".join(c.name for c in columns)
+        expected = ", ".join(shape.columns)
         raise _refuse(
             _("The %(where)s does not have the %(kind)s columns: %(problems)s. "
               "Expected (first line): %(expected)s.")
-            % {"where": where, "kind": kind, "problems": joined("; ", problems),
+            % {"where": where, "kind": shape.kind, "problems": joined("; ", problems),
                "expected": expected},
             "bad_columns")
     return {name: index for index, name in enumerate(header)}
@@ -124,7 +168,7 @@ def _line_count(fileobj: IO[bytes]) -> int:
     return count + (1 if last and not last.endswith(b"\n") else 0)
 
 
-def _csv_open(fileobj: IO[bytes], head: bytes, *, kind: str) -> RowStream:
+def _csv_open(fileobj: IO[bytes], head: bytes, *, shape: TableShape) -> RowStream:
     try:
         # A quick look at the start; the rest is decoded as it streams.
         codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < SNIFF_BYTES)
@@ -147,7 +191,7 @@ def _csv_open(fileobj: IO[bytes], head: bytes, *, kind: str) -> RowStream:
         raise _refuse(_("The first line is not CSV: %s.") % error, "not_csv_or_xlsx") from None
     if not any(cell.strip() for cell in raw_header):
         raise _refuse(_("The file is empty."), "empty_file")
-    positions = _header_check(raw_header, kind=kind, where=_("first line"))
+    positions = _header_check(raw_header, shape=shape, where=_("first line"))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
@@ -182,7 +226,7 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _xlsx_open(fileobj: IO[bytes], *, kind: str) -> RowStream:
+def _xlsx_open(fileobj: IO[bytes], *, shape: TableShape) -> RowStream:
     import zipfile
 
     from openpyxl import load_workbook
@@ -199,6 +243,7 @@ def _xlsx_open(fileobj: IO[bytes], *, kind: str) -> RowStream:
     else:
         # Our choice: a workbook with several sheets is read only when one of them is named
         # after the kind (e.g. "invoices"); otherwise we refuse rather than guess.
+        kind = shape.kind
         matching = [name for name in names if name.strip().lower() == kind]
         if not matching:
             raise _refuse(_("The workbook has %(count)d sheets (%(names)s). Keep one sheet, or "
@@ -232,7 +277,7 @@ def _xlsx_open(fileobj: IO[bytes], *, kind: str) -> RowStream:
     except StopIteration:
         workbook.close()
         raise _refuse(_("The file is empty."), "empty_file") from None
-    positions = _header_check([_cell_text(value) for value in raw_header], kind=kind,
+    positions = _header_check([_cell_text(value) for value in raw_header], shape=shape,
                               where=_("first row of sheet \"%s\"") % title)
     total = max((sheet.max_row or 0) - header_row, 0)
 

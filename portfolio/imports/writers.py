@@ -20,6 +20,14 @@ from typing import IO, Any
 from django.db import ProgrammingError, connection, transaction
 
 from portfolio.messages import N_ as _
+from portfolio.models import ContactPoint
+from portfolio.sql import (
+    INVOICE_OPEN,
+    INVOICE_PAID,
+    INVOICE_PARTIALLY_PAID,
+    INVOICE_STATUS_KEPT,
+    sql_literals,
+)
 
 Row = Sequence[object]
 
@@ -242,10 +250,10 @@ def invoices_write(cursor: Any, *, table: str, client_id: int, currency: str,
         SET debtor_id = s.debtor_id, issue_date = s.issue_date, due_date = s.due_date,
             amount = s.amount, open_balance = {new_balance},
             status = CASE
-                WHEN i.status IN ('disputed', 'written_off') THEN i.status
-                WHEN {new_balance} = 0 THEN 'paid'
-                WHEN i.amount = i.open_balance THEN 'open'
-                ELSE 'partially_paid' END,
+                WHEN i.status IN ({INVOICE_STATUS_KEPT}) THEN i.status
+                WHEN {new_balance} = 0 THEN {INVOICE_PAID}
+                WHEN i.amount = i.open_balance THEN {INVOICE_OPEN}
+                ELSE {INVOICE_PARTIALLY_PAID} END,
             updated_at = %s
         FROM {table} s
         WHERE i.client_id = %s AND i.number = s.number AND {_INVOICE_CHANGED}
@@ -255,7 +263,7 @@ def invoices_write(cursor: Any, *, table: str, client_id: int, currency: str,
                                        amount, currency, open_balance, status,
                                        created_at, updated_at)
         SELECT %s, s.debtor_id, s.number, s.issue_date, s.due_date, s.amount, %s, s.amount,
-               CASE WHEN s.amount > 0 THEN 'open' ELSE 'paid' END, %s, %s
+               CASE WHEN s.amount > 0 THEN {INVOICE_OPEN} ELSE {INVOICE_PAID} END, %s, %s
         FROM {table} s
         WHERE NOT EXISTS (SELECT 1 FROM portfolio_invoice i
                           WHERE i.client_id = %s AND i.number = s.number)
@@ -385,6 +393,9 @@ def debtors_classify(cursor: Any, *, table: str, contacts: str,
     return counts_by_state(cursor, table)
 
 
+_FROM_CLIENT_FILE = sql_literals(ContactPoint.Source.CLIENT_FILE)
+
+
 def debtors_write(cursor: Any, *, table: str, contacts: str, client_id: int,
                   now: object) -> None:
     names = ", ".join(DEBTOR_FIELDS)
@@ -404,8 +415,8 @@ def debtors_write(cursor: Any, *, table: str, contacts: str, client_id: int,
     cursor.execute(f"""
         INSERT INTO portfolio_contactpoint (client_id, debtor_id, channel, value, label,
                                             timezones, source, confirmed, created_at)
-        SELECT %s, d.id, c.channel, c.value, c.label, {_json("c.timezones")}, 'client_file',
-               TRUE, %s
+        SELECT %s, d.id, c.channel, c.value, c.label, {_json("c.timezones")},
+               {_FROM_CLIENT_FILE}, TRUE, %s
         FROM {contacts} c
         JOIN portfolio_debtor d ON d.client_id = %s AND d.external_ref = c.external_ref
         WHERE TRUE

@@ -1,9 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from access.scoping import access_for, scope_to_user, user_sees_client
+from access.roles import Role
+from access.scoping import access_for, client_staff, scope_to_user, user_sees_client
 from portfolio.models import Debtor
-from tests.factories import DebtorFactory
+from tests.factories import DebtorFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +52,20 @@ def test_one_helper_says_whether_a_user_sees_a_client(personas):
     assert user_sees_client(personas.agent, a) and not user_sees_client(personas.agent, b)
     assert user_sees_client(personas.viewer_b, b) and not user_sees_client(personas.viewer_b, a)
     assert user_sees_client(personas.admin, a) and user_sees_client(personas.admin, b)
+
+
+def test_client_staff_are_the_active_members_in_the_roles_asked(personas):
+    from django.contrib.auth.models import Group
+
+    both = user_with_role(Role.AGENT, clients=(personas.client_a,), username="agent_leader_a")
+    both.groups.add(Group.objects.get(name=Role.TEAM_LEADER))
+    user_with_role(Role.AGENT, clients=(personas.client_a,), username="gone_a", is_active=False)
+    user_with_role(Role.AGENT, clients=(personas.client_b,), username="agent_b")
+
+    staff = client_staff(personas.client_a.pk, roles=[Role.AGENT, Role.TEAM_LEADER])
+
+    # Once each, whatever the roles they hold; not the inactive agent, not client B's, not the
+    # administrator who sees every client without working on it, not the client's viewer.
+    assert sorted(user.username for user in staff) == ["agent_a", "agent_leader_a", "leader_a"]
+    assert staff.count() == 3
+    assert list(client_staff(personas.client_a.pk, roles=[Role.ADMINISTRATOR])) == []

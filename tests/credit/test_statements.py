@@ -138,6 +138,79 @@ def test_an_xlsx_file_imports_too(client, personas, debtor):
     assert statement.revenue == Decimal("1000000.00")
 
 
+def _workbook(sheets):
+    """An XLSX file with one sheet per (title, rows)."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _import(personas, content):
+    return services.financial_statements_import(client=personas.client_a, name="fs",
+                                                content=content, by=personas.credit_manager)
+
+
+def test_a_workbook_of_several_sheets_is_refused_naming_them(personas, debtor):
+    content = _workbook([("Notes", [["read me"]]),
+                         ("2025", [HEADER, [debtor.external_ref, 2025, *GOOD.values()]])])
+
+    with pytest.raises(DomainError) as refused:
+        _import(personas, content)
+
+    assert refused.value.code == "several_sheets"
+    assert refused.value.field == "file"
+    assert "Notes, 2025" in refused.value.message and '"statements"' in refused.value.message
+    assert not FinancialStatement.objects.exists()
+
+
+def test_the_sheet_named_statements_is_read_from_a_workbook_of_several(personas, debtor):
+    content = _workbook([("Notes", [["read me"]]),
+                         ("Statements", [HEADER, [debtor.external_ref, 2025, *GOOD.values()]])])
+
+    statements = _import(personas, content)
+
+    assert [statement.fiscal_year for statement in statements] == [2025]
+
+
+def test_a_repeated_column_is_refused_naming_it(personas, debtor):
+    header = [*HEADER, "Revenue"]
+    content = "\n".join([",".join(header),
+                         ",".join([debtor.external_ref, "2025", *GOOD.values(), "5"])]).encode()
+
+    with pytest.raises(DomainError) as refused:
+        _import(personas, content)
+
+    assert refused.value.code == "bad_columns"
+    assert "repeated column(s): revenue" in refused.value.message
+    assert not FinancialStatement.objects.exists()
+
+
+def test_a_semicolon_csv_with_a_byte_order_mark_is_read_like_the_ledger(personas, debtor):
+    content = "\ufeff" + "\n".join([";".join(HEADER),
+                                     ";".join([debtor.external_ref, "2025", *GOOD.values()])])
+
+    statements = _import(personas, content.encode("utf-8"))
+
+    assert statements[0].revenue == Decimal("1000000.00")
+
+
+def test_a_file_that_is_not_utf8_is_refused_naming_the_line(personas, debtor):
+    content = "\n".join([",".join(HEADER),
+                         ",".join(["Societ\u00e0", "2025", *GOOD.values()])]).encode("latin-1")
+
+    with pytest.raises(DomainError) as refused:
+        _import(personas, content)
+
+    assert refused.value.code == "not_utf8"
+    assert "line 2" in refused.value.message
+
+
 def test_the_import_page_lists_errors_by_line(client, personas, debtor):
     upload = io.BytesIO(_csv([[debtor.external_ref, 2025, "x", *list(GOOD.values())[1:]]]))
     upload.name = "fs.csv"

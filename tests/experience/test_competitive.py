@@ -147,6 +147,32 @@ def test_an_xlsx_study_reads_dates_and_whole_numbers(personas):
     assert sorted(Response.objects.values_list("nps", flat=True)) == [6, 10]
 
 
+def test_a_workbook_of_several_sheets_is_read_from_its_answers_sheet(personas):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "Method"
+    answers = workbook.create_sheet("Answers")
+    answers.append(["respondent_ref", "nps", "answered_on"])
+    answers.append(["X-1", 9, "2026-10-01"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+
+    result = competitive.study_import(client=personas.client_a, study="Panel", fileobj=buffer,
+                                      by=None, today=TODAY)
+
+    assert result.created == 1
+
+
+def test_a_column_named_twice_through_an_alias_is_refused(personas):
+    with pytest.raises(competitive.StudyRejected) as caught:
+        _import(personas.client_a, "respondent_ref,ref,nps,answered_on\nA,B,8,2026-10-01\n")
+
+    assert "repeated column(s): respondent_ref" in caught.value.problems[0].message
+    assert not Response.objects.exists()
+
+
 def test_a_semicolon_csv_from_italian_excel(personas):
     result = _import(personas.client_a, "\ufeffrespondent_ref;nps;answered_on\nA;8;2026-10-01\n")
     assert result.created == 1

@@ -7,11 +7,11 @@ Pages show only a champion's scores, so the demo's credit manager promotes the p
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from access.roles import Role
+from access.scoping import client_staff
 from portfolio.models import Client
 from scoring.models import ScoringModel
 from scoring.services import scoring_model_promote
@@ -40,9 +40,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(f"  not scored: {error}"))
 
     def _promote_proposed(self, client: Client) -> None:
-        manager = (get_user_model().objects
-                   .filter(groups__name=Role.CREDIT_MANAGER, memberships__client=client)
-                   .order_by("id").first())
+        manager = client_staff(client.pk, roles=[Role.CREDIT_MANAGER]).order_by("id").first()
         if manager is None:
             self.stdout.write(self.style.WARNING("  no credit manager to promote a champion"))
             return
