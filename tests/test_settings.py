@@ -42,7 +42,8 @@ def test_a_missing_secret_stops_the_process(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_check_deploy_is_clean_under_production_settings(tmp_path):
+def _check_deploy(tmp_path, **overrides: str) -> subprocess.CompletedProcess[str]:
+    """`manage.py check --deploy` under production settings, with `overrides` applied."""
     environment = {key: value for key, value in os.environ.items()
                    if key not in {"FIDO_EMBEDDED", "DJANGO_DEBUG"}}
     environment.update({
@@ -51,8 +52,20 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         "DATABASE_URL": "postgres://fido@127.0.0.1:5432/fido",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "ALLOWED_HOSTS": "fido.example.com",
+        **overrides,
     })
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    result = _check_deploy(tmp_path)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_check_deploy_refuses_sqlite_outside_the_embedded_mode(tmp_path):
+    # SQLite is the embedded demo's database; a production process must not start on it.
+    result = _check_deploy(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'fido.sqlite3'}")
+    assert result.returncode != 0
+    assert "fido.E001" in result.stderr and "Production needs PostgreSQL" in result.stderr

@@ -70,6 +70,12 @@ def _vendor() -> str:
     return connection.vendor
 
 
+# SQLite: staged rows per executemany. The rows of one batch are held in memory as lists of
+# strings; 10,000 keeps that to a few MB however long the file, and the per-statement cost of
+# a batch is already negligible at that size.
+SQLITE_INSERT_ROWS = 10_000
+
+
 class Staging:
     """One import job's staging table: `<name>_<job id>`.
 
@@ -125,7 +131,7 @@ class Staging:
         batch: list[list[str | None]] = []
         for raw in fileobj:
             batch.append([_unescape(value) for value in raw.decode("utf-8")[:-1].split("\t")])
-            if len(batch) >= 10_000:
+            if len(batch) >= SQLITE_INSERT_ROWS:
                 cursor.executemany(statement, batch)
                 batch.clear()
         if batch:

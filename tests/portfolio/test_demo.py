@@ -7,8 +7,8 @@ from statistics import mean
 
 import phonenumbers
 import pytest
-from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
@@ -306,6 +306,16 @@ def test_the_copy_loader_refuses_sqlite(db):
         pytest.skip("checks the refusal on SQLite")
     with pytest.raises(ValueError, match="PostgreSQL"):
         demo_portfolio_create(seed=1, today=TODAY, invoices=10, method="copy")
+    assert not Client.objects.exists()
+
+
+def test_demo_seed_refuses_the_copy_method_on_sqlite_and_writes_nothing(db):
+    if connection.vendor == "postgresql":
+        pytest.skip("checks the refusal on SQLite")
+    with pytest.raises(CommandError, match="--method copy needs PostgreSQL"):
+        call_command("demo_seed", "--invoices", "10", "--method", "copy", "--force")
+    assert not Client.objects.exists()
+    assert not get_user_model().objects.exists()  # no demo logins either
 
 
 def test_the_files_parse_back_with_the_import_headers(tmp_path):

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from portfolio.imports import services
+from portfolio.imports import services, writers
 from portfolio.imports.writers import INVOICE_STAGE
 from portfolio.models import ImportJob, Invoice
 from tests.factories import ClientFactory, DebtorFactory, InvoiceFactory
@@ -254,6 +254,24 @@ def test_the_expiry_does_nothing_where_nothing_is_kept(acme):
     services.import_stages_expire()
 
     assert _commit(job).status == ImportJob.Status.COMMITTED
+
+
+def test_a_file_longer_than_a_batch_is_staged_and_written_whole(acme, monkeypatch):
+    # Batches of three rows: the checked file's spool, the progress count and the staging
+    # inserts (executemany on SQLite, COPY on PostgreSQL) each cross several batch boundaries
+    # and end on a part-filled batch.
+    monkeypatch.setattr(services, "BATCH_ROWS", 3)
+    monkeypatch.setattr(services, "PROGRESS_EVERY_ROWS", 3)
+    monkeypatch.setattr(writers, "SQLITE_INSERT_ROWS", 3)
+    rows = [f"N{n},C{1 + n % 2},2026-01-01,2026-01-31,{n}.50" for n in range(1, 11)]
+
+    job = _commit(check(acme, "invoices", csv_bytes(INVOICE_HEADER, *rows)))
+
+    assert (job.status, job.to_create) == (ImportJob.Status.COMMITTED, 10), job.errors
+    written = Invoice.objects.filter(client=acme).values_list(
+        "number", "debtor__external_ref", "amount")
+    assert sorted(written) == sorted(
+        (f"N{n}", f"C{1 + n % 2}", Decimal(f"{n}.50")) for n in range(1, 11))
 
 
 def test_a_reimport_changes_nothing_and_counts_every_row_unchanged(acme):
