@@ -86,6 +86,7 @@ class PackIndex:
 
     def __init__(self, at: dt.datetime, snapshot: RulesSnapshot | None = None) -> None:
         snapshot = snapshot or rules_snapshot()
+        self.snapshot = snapshot
         versions: dict[int, VersionRow] = {}
         for version in snapshot.versions:
             if version.effective_from <= at:
@@ -133,13 +134,13 @@ class PackIndex:
             return self._cache.setdefault(key, ruleset)
 
 
-def pack_index(at: dt.datetime) -> tuple[PackIndex, RulesSnapshot]:
+def pack_index(at: dt.datetime) -> PackIndex:
     """The pack index in force at `at`, shared by every request of the process while the
     same versions are in force and the rules have not changed."""
     snapshot = rules_snapshot()
     index = PackIndex(at, snapshot)
     with snapshot.lock:
-        return snapshot.pack_indexes.setdefault(index.key, index), snapshot
+        return snapshot.pack_indexes.setdefault(index.key, index)
 
 
 def _client_tightened(snapshot: RulesSnapshot, packs: PackIndex, pack_rules: RuleSet,
@@ -160,10 +161,8 @@ def _client_tightened(snapshot: RulesSnapshot, packs: PackIndex, pack_rules: Rul
 
 def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
                packs: PackIndex | None = None) -> dict[int, DebtorFacts]:
-    if packs is None:
-        packs, snapshot = pack_index(at)
-    else:
-        snapshot = rules_snapshot()
+    packs = packs or pack_index(at)
+    snapshot = packs.snapshot
     ids = [d.pk for d in debtors]
     since = at - dt.timedelta(days=packs.max_lookback_days)
 

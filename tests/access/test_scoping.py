@@ -1,9 +1,12 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access.roles import Role
 from access.scoping import access_for, scope_to_user, user_sees_client
 from portfolio.models import Debtor
-from tests.factories import DebtorFactory
+from tests.factories import ClientFactory, DebtorFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +54,31 @@ def test_one_helper_says_whether_a_user_sees_a_client(personas):
     assert user_sees_client(personas.agent, a) and not user_sees_client(personas.agent, b)
     assert user_sees_client(personas.viewer_b, b) and not user_sees_client(personas.viewer_b, a)
     assert user_sees_client(personas.admin, a) and user_sees_client(personas.admin, b)
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.TEAM_LEADER, Role.CLIENT_VIEWER,
+                                  Role.ADMINISTRATOR])
+def test_the_one_query_prefetch_gives_what_the_lazy_reads_give(role) -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from access.scoping import access_prefetch
+
+    mine, other = ClientFactory(), ClientFactory()
+    user = user_with_role(role, clients=(mine, other), client=mine)
+    user.user_permissions.add(Permission.objects.get(codename="work_second_level"))
+    lazy = get_user_model().objects.get(pk=user.pk)
+    primed = get_user_model().objects.get(pk=user.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        access_prefetch(primed)
+    assert len(queries.captured_queries) == 1
+
+    expected = (lazy.get_all_permissions(), access_for(lazy).roles,
+                access_for(lazy).client_ids)
+    with CaptureQueriesContext(connection) as after:
+        got = (primed.get_all_permissions(), access_for(primed).roles,
+               access_for(primed).client_ids)
+    assert got == expected
+    assert "recovery.work_second_level" in got[0]
+    assert after.captured_queries == []
