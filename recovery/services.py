@@ -183,7 +183,7 @@ def _claimable(agent: Any, now: dt.datetime) -> Q:
 
 def queue_candidates(*, agent: Any, now: dt.datetime) -> QuerySet[CollectionCase]:
     """The open cases `agent` may take now, in no order (case_claim_next reads them best
-    first: the agent's due callbacks, then priority)."""
+    first: the agent's due callbacks in due order, then priority)."""
     cases = scope_to_user(CollectionCase.objects.all(), agent).filter(
         status=CollectionCase.Status.OPEN, on_hold=False)
     cases = agent_skills(agent).filter(cases)
@@ -199,9 +199,13 @@ def _due(agent: Any, now: dt.datetime) -> Q:
 
 
 def _own_claim(agent: Any, now: dt.datetime) -> CollectionCase | None:
-    return (CollectionCase.objects.filter(status=CollectionCase.Status.OPEN,
-                                          claimed_by_id=agent.pk, claim_expires_at__gt=now)
-            .select_related("debtor", "client").order_by("claimed_at").first())
+    # Usually there is none: probe by key first (a narrow read), load the case only if found.
+    own = (CollectionCase.objects.filter(status=CollectionCase.Status.OPEN,
+                                         claimed_by_id=agent.pk, claim_expires_at__gt=now)
+           .order_by("claimed_at").values_list("pk", flat=True).first())
+    if own is None:
+        return None
+    return CollectionCase.objects.select_related("debtor", "client").filter(pk=own).first()
 
 
 def _lease(agent: Any, now: dt.datetime, decision_id: int | None) -> dict[str, object]:
@@ -250,23 +254,26 @@ def _candidates(agent: Any, skills: Skills, now: dt.datetime, size: int,
         free = free.exclude(pk__in=skip)
     client_ids = access_for(agent).client_ids
 
-    def best(cases: QuerySet[CollectionCase], limit: int) -> list[CollectionCase]:
+    def locked(cases: QuerySet[CollectionCase], *order: str, limit: int) -> list[CollectionCase]:
         return list(cases.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("debtor", "client").order_by("-priority", "id")[:limit])
+                    .select_related("debtor").order_by(*order)[:limit])
 
+    # In due order, the order of recovery_case_kept_for_agent: ordered by priority, PostgreSQL
+    # would walk the whole queue index looking for the agent's few kept cases.
     kept_for_me = free.filter(assigned_agent_id=agent.pk)
     if client_ids is not None:
         kept_for_me = kept_for_me.filter(client_id__in=list(client_ids))
-    batch = best(kept_for_me, size)
+    batch = locked(kept_for_me, "next_action_at", "id", limit=size)
     if len(batch) == size:
         return batch
     others = free.exclude(pk__in=[case.pk for case in batch]) if batch else free
     if client_ids is None:
-        queued = best(others, size - len(batch))
+        queued = locked(others, "-priority", "id", limit=size - len(batch))
     else:
         # One read per client, each an ordered scan of that client's queue index.
         queued = [case for client_id in sorted(client_ids)
-                  for case in best(others.filter(client_id=client_id), size - len(batch))]
+                  for case in locked(others.filter(client_id=client_id), "-priority", "id",
+                                     limit=size - len(batch))]
         queued.sort(key=lambda case: (-case.priority, case.pk))
     return batch + queued[:size - len(batch)]
 
@@ -689,7 +696,7 @@ def contact_outcome_record(*, case: CollectionCase, agent: Any, data: ContactDat
     case = _case_locked(case)
     if not case.is_open:
         raise DomainError("This case is closed.", code="case_closed")
-    if not scope_to_user(CollectionCase.objects.filter(pk=case.pk), agent).exists():
+    if not access_for(agent).sees_client(case.client_id):
         raise DomainError("This case is not one of your clients'.", code="forbidden")
     outbound = data.direction == CollectionContact.Direction.OUTBOUND
     if outbound and (case.claimed_by_id != agent.pk or case.claim_expires_at is None
