@@ -8,7 +8,7 @@ tenant walk in tests/access/test_tenant_walk.py checks that no route leaks anoth
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, QuerySet
@@ -101,8 +101,9 @@ def access_prefetch(user: AnyUser) -> None:
     nothing for superusers (every permission) or inactive users (none)."""
     from django.db import connection
 
-    if (not user.is_authenticated or not user.is_active or user.is_superuser
-            or hasattr(user, "_perm_cache")):
+    staff: Any = user  # a concrete User: the checks below read its flags and caches
+    if (not staff.is_authenticated or not staff.is_active or staff.is_superuser
+            or hasattr(staff, "_perm_cache")):
         return
     rows: dict[str, set[str]] = {"role": set(), "group_perm": set(), "user_perm": set(),
                                  "member": set(), "viewer": set()}
@@ -110,9 +111,9 @@ def access_prefetch(user: AnyUser) -> None:
         cursor.execute(_ACCESS_FACTS_SQL, [user.pk] * 5)
         for kind, value in cursor.fetchall():
             rows[kind].add(value)
-    user._user_perm_cache = rows["user_perm"]  # type: ignore[union-attr]
-    user._group_perm_cache = rows["group_perm"]  # type: ignore[union-attr]
-    user._perm_cache = rows["user_perm"] | rows["group_perm"]  # type: ignore[union-attr]
+    staff._user_perm_cache = rows["user_perm"]
+    staff._group_perm_cache = rows["group_perm"]
+    staff._perm_cache = rows["user_perm"] | rows["group_perm"]
     access = access_for(user)
     access.__dict__["roles"] = frozenset(rows["role"])
     if access.sees_every_client:

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -64,7 +66,8 @@ def test_the_one_query_prefetch_gives_what_the_lazy_reads_give(role) -> None:
 
     from access.scoping import access_prefetch
 
-    mine, other = ClientFactory(), ClientFactory()
+    mine: Any = ClientFactory()
+    other: Any = ClientFactory()
     user = user_with_role(role, clients=(mine, other), client=mine)
     user.user_permissions.add(Permission.objects.get(codename="work_second_level"))
     lazy = get_user_model().objects.get(pk=user.pk)
