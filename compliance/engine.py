@@ -703,7 +703,7 @@ def can_contact_many(debtors: Sequence[Any] | Any, channel: str, at: dt.datetime
     if channel not in Channel.values:
         raise ValueError(f"Unknown channel {channel!r}.")
     results: dict[int, Decision] = {}
-    packs = loader.PackIndex(at)
+    packs = loader.pack_index(at)
     for chunk in loader.debtor_chunks(debtors, chunk_size):
         facts = loader.facts_load(chunk, at=at, packs=packs)
         decisions = [decide_best(facts[debtor.pk], channel, at) for debtor in chunk]

@@ -2,14 +2,16 @@
 
 Per chunk of debtors: holds, restrictions, recent attempts, contact points, disputed invoices
 (and, only for debtors with a dispute, whether anything undisputed is left), approved
-overrides, client contract rules: seven queries whatever the chunk size, plus the packs (three
-small queries per call). Each `__in` list is one chunk (2,000 ids by default) so PostgreSQL
-plans it as an index scan on the debtor-leading indexes named in compliance/models.py.
+overrides: six queries whatever the chunk size. The packs and the clients' contract rules
+come from the process's snapshot (compliance/rulecache.py: one small check query per call).
+Each `__in` list is one chunk (2,000 ids by default) so PostgreSQL plans it as an index scan
+on the debtor-leading indexes named in compliance/models.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from itertools import islice
@@ -26,15 +28,13 @@ from compliance.engine import (
     RestrictionFact,
 )
 from compliance.models import (
-    ClientContactRule,
     ContactAttempt,
     ContactHold,
     ContactOverride,
     ContactRestriction,
     PackRule,
-    RulePack,
-    RulePackVersion,
 )
+from compliance.rulecache import PackRow, RuleRow, RulesSnapshot, VersionRow, rules_snapshot
 from compliance.rules import WEEKDAYS, Param, RuleSet, RuleValue
 from portfolio.models import ContactPoint, Debtor, Invoice
 
@@ -81,28 +81,31 @@ def _for_debtors(ids: list[int]) -> Q:
 
 
 class PackIndex:
-    """The rule packs and the version of each in force at one time."""
+    """The rule packs and the version of each in force at one time (built from the process's
+    rules snapshot, compliance/rulecache.py)."""
 
-    def __init__(self, at: dt.datetime) -> None:
-        packs = list(RulePack.objects.all())
-        versions: dict[int, RulePackVersion] = {}
-        for version in (RulePackVersion.objects.filter(effective_from__lte=at)
-                        .order_by("pack_id", "-effective_from")):
-            versions.setdefault(version.pack_id, version)
-        rules: dict[int, list[PackRule]] = defaultdict(list)
-        for rule in PackRule.objects.filter(pack_version__in=[v.pk for v in versions.values()]):
-            rules[rule.pack_version_id].append(rule)
-        self.by_place: dict[tuple[str, str], RulePack] = {(p.country, p.region): p for p in packs}
+    def __init__(self, at: dt.datetime, snapshot: RulesSnapshot | None = None) -> None:
+        snapshot = snapshot or rules_snapshot()
+        self.snapshot = snapshot
+        versions: dict[int, VersionRow] = {}
+        for version in snapshot.versions:
+            if version.effective_from <= at:
+                versions.setdefault(version.pack_id, version)
+        self.key = tuple(sorted(v.pk for v in versions.values()))
+        packs = snapshot.packs
+        self.by_place: dict[tuple[str, str], PackRow] = {(p.country, p.region): p for p in packs}
         self.default = next((p for p in packs if p.is_default), None)
         self.versions = versions
-        self.rules = rules
+        self.rules: dict[int, list[RuleRow]] = {v.pk: snapshot.rules.get(v.pk, [])
+                                                for v in versions.values()}
         self._cache: dict[tuple[str, str], RuleSet] = {}
+        self._lock = threading.Lock()
         self.max_lookback_days = 8 + max(
-            [int(r.value) for rs in rules.values() for r in rs
+            [int(r.value) for rs in self.rules.values() for r in rs
              if r.parameter in (Param.QUIET_DAYS_AFTER_CONVERSATION,
                                 Param.CONSENT_EXCLUSION_DAYS)] or [0]) * 2
 
-    def _rows(self, pack: RulePack) -> list[tuple[str, Any, str, bool]]:
+    def _rows(self, pack: PackRow) -> list[tuple[str, Any, str, bool]]:
         version = self.versions.get(pack.pk)
         if version is None:
             return []
@@ -112,36 +115,56 @@ class PackIndex:
     def ruleset(self, country: str, region: str) -> RuleSet:
         region = region.upper().removeprefix(f"{country}-")
         key = (country, region)
-        if key not in self._cache:
-            pack = self.by_place.get((country, "")) or self.default
-            if pack is None or pack.pk not in self.versions:
-                raise LookupError(f"No rule pack in force for {country}.")
-            version = self.versions[pack.pk]
-            ruleset = RuleSet(pack.code, version.version, {
-                parameter: RuleValue(value, rule_id, floor)
-                for parameter, value, rule_id, floor in self._rows(pack)})
-            overlay = self.by_place.get((country, region)) if region else None
-            if overlay is not None and overlay.base_id == pack.pk and overlay.pk in self.versions:
-                ruleset = ruleset.tightened(self._rows(overlay))
-                ruleset.pack_code = overlay.code
-                ruleset.pack_version = self.versions[overlay.pk].version
-            self._cache[key] = ruleset
-        return self._cache[key]
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        pack = self.by_place.get((country, "")) or self.default
+        if pack is None or pack.pk not in self.versions:
+            raise LookupError(f"No rule pack in force for {country}.")
+        version = self.versions[pack.pk]
+        ruleset = RuleSet(pack.code, version.version, {
+            parameter: RuleValue(value, rule_id, floor)
+            for parameter, value, rule_id, floor in self._rows(pack)})
+        overlay = self.by_place.get((country, region)) if region else None
+        if overlay is not None and overlay.base_id == pack.pk and overlay.pk in self.versions:
+            ruleset = ruleset.tightened(self._rows(overlay))
+            ruleset.pack_code = overlay.code
+            ruleset.pack_version = self.versions[overlay.pk].version
+        with self._lock:
+            return self._cache.setdefault(key, ruleset)
 
 
-def _client_rules(client_ids: set[int]) -> dict[int, list[ClientContactRule]]:
-    rules: dict[int, list[ClientContactRule]] = defaultdict(list)
-    for rule in ClientContactRule.objects.filter(client_id__in=client_ids):
-        rules[rule.client_id].append(rule)
-    return rules
+def pack_index(at: dt.datetime) -> PackIndex:
+    """The pack index in force at `at`, shared by every request of the process while the
+    same versions are in force and the rules have not changed."""
+    snapshot = rules_snapshot()
+    index = PackIndex(at, snapshot)
+    with snapshot.lock:
+        return snapshot.pack_indexes.setdefault(index.key, index)
+
+
+def _client_tightened(snapshot: RulesSnapshot, packs: PackIndex, pack_rules: RuleSet,
+                      debtor: Any) -> RuleSet:
+    """The pack's rules tightened by the client's contract rules for the debtor's country,
+    built once per snapshot."""
+    key = (packs.key, debtor.client_id, debtor.country, debtor.region)
+    cached = snapshot.tightened.get(key)
+    if cached is None:
+        own = [(r.parameter, r.value, "client." + r.parameter, False)
+               for r in snapshot.client_rules.get(debtor.client_id, ())
+               if r.country in ("", debtor.country)]
+        cached = pack_rules.tightened(own) if own else pack_rules
+        with snapshot.lock:
+            cached = snapshot.tightened.setdefault(key, cached)
+    return cached
 
 
 def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
                packs: PackIndex | None = None) -> dict[int, DebtorFacts]:
-    packs = packs or PackIndex(at)
+    packs = packs or pack_index(at)
+    snapshot = packs.snapshot
     ids = [d.pk for d in debtors]
     since = at - dt.timedelta(days=packs.max_lookback_days)
-    client_rules = _client_rules({d.client_id for d in debtors})
 
     holds: dict[int, list[HoldFact]] = defaultdict(list)
     for debtor_id, kind, invoice_ids, starts_at, ends_at in (
@@ -197,21 +220,15 @@ def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
         overrides[debtor_id].append(OverrideFact(override_id, channel, destination, valid_until))
 
     facts: dict[int, DebtorFacts] = {}
-    tightened: dict[tuple[int, str, str], RuleSet] = {}
     for debtor in debtors:
         pack_rules = packs.ruleset(debtor.country, debtor.region)
-        key = (debtor.client_id, debtor.country, debtor.region)
-        if key not in tightened:
-            own = [(r.parameter, r.value, "client." + r.parameter, False)
-                   for r in client_rules.get(debtor.client_id, ())
-                   if r.country in ("", debtor.country)]
-            tightened[key] = pack_rules.tightened(own) if own else pack_rules
+        rules = _client_tightened(snapshot, packs, pack_rules, debtor)
         facts[debtor.pk] = DebtorFacts(
             debtor_id=debtor.pk, client_id=debtor.client_id, country=debtor.country,
             region=debtor.region, timezone=debtor.timezone, deceased=debtor.deceased,
             vulnerable=debtor.vulnerable, do_not_call=debtor.do_not_call,
             restricted=getattr(debtor, "processing_restricted", False),
-            pack_rules=pack_rules, rules=tightened[key],
+            pack_rules=pack_rules, rules=rules,
             holds=holds.get(debtor.pk, []), restrictions=restrictions.get(debtor.pk, []),
             attempts=attempts.get(debtor.pk, []), points=points.get(debtor.pk, []),
             disputed_invoice_ids=frozenset(disputed.get(debtor.pk, ())),

@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -88,6 +88,54 @@ def priority_explain(*, overdue: Decimal, probability: Decimal | None, days_over
     return total, reasons
 
 
+def _chunk_facts(ids: list[int], today: dt.date,
+                 now: dt.datetime) -> tuple[set[int], set[int], set[int]]:
+    """Promise due, callback due and broken promise for a chunk of cases: one set-based read
+    each."""
+    promise_due = set(PromiseToPay.objects.filter(
+        case_id__in=ids, status=PromiseToPay.Status.PENDING, promised_date__lte=today,
+    ).values_list("case_id", flat=True))
+    callback_due = set(Callback.objects.filter(
+        case_id__in=ids, status=Callback.Status.PENDING, due_at__lte=now,
+    ).values_list("case_id", flat=True))
+    # Broken: the case's latest judged promise is broken and nothing newer is pending.
+    judged = PromiseToPay.objects.filter(case_id__in=ids).filter(
+        Q(status__in=PromiseToPay.EVALUATED) | Q(status=PromiseToPay.Status.PENDING))
+    latest = dict(judged.values("case_id").annotate(last=Max("id")).values_list("case_id",
+                                                                                "last"))
+    broken = set(PromiseToPay.objects.filter(pk__in=list(latest.values()),
+                                             status=PromiseToPay.Status.BROKEN)
+                 .values_list("case_id", flat=True))
+    return promise_due, callback_due, broken
+
+
+def _named_cases_facts(ids: list[int], today: dt.date,
+                       now: dt.datetime) -> tuple[set[int], set[int], set[int]]:
+    """The same facts for a few named cases (after a contact, a promise evaluation, a stage
+    change) in one query: an index probe per case instead of three reads."""
+    promises = PromiseToPay.objects.filter(case_id=OuterRef("pk"))
+    latest = promises.filter(
+        Q(status__in=PromiseToPay.EVALUATED) | Q(status=PromiseToPay.Status.PENDING),
+    ).order_by("-id").values("status")[:1]
+    rows = CollectionCase.objects.filter(pk__in=ids).annotate(
+        promise_due=Exists(promises.filter(status=PromiseToPay.Status.PENDING,
+                                           promised_date__lte=today)),
+        callback_due=Exists(Callback.objects.filter(case_id=OuterRef("pk"),
+                                                    status=Callback.Status.PENDING,
+                                                    due_at__lte=now)),
+        latest_promise=Subquery(latest),
+    ).values_list("pk", "promise_due", "callback_due", "latest_promise")
+    promise_due, callback_due, broken = set(), set(), set()
+    for pk, promise, callback, latest_status in rows:
+        if promise:
+            promise_due.add(pk)
+        if callback:
+            callback_due.add(pk)
+        if latest_status == PromiseToPay.Status.BROKEN:
+            broken.add(pk)
+    return promise_due, callback_due, broken
+
+
 def cases_prioritise(*, cases: Iterable[CollectionCase] | None = None,
                      client_id: int | None = None, lo: int = 0, hi: int = 2**63 - 1,
                      now: dt.datetime | None = None) -> int:
@@ -106,20 +154,10 @@ def cases_prioritise(*, cases: Iterable[CollectionCase] | None = None,
         return 0
     ids = [case.pk for case in rows]
     scores = debtor_scores_latest(debtor_ids={case.debtor_id for case in rows})
-    promise_due = set(PromiseToPay.objects.filter(
-        case_id__in=ids, status=PromiseToPay.Status.PENDING, promised_date__lte=today,
-    ).values_list("case_id", flat=True))
-    callback_due = set(Callback.objects.filter(
-        case_id__in=ids, status=Callback.Status.PENDING, due_at__lte=now,
-    ).values_list("case_id", flat=True))
-    # Broken: the case's latest judged promise is broken and nothing newer is pending.
-    judged = PromiseToPay.objects.filter(case_id__in=ids).filter(
-        Q(status__in=PromiseToPay.EVALUATED) | Q(status=PromiseToPay.Status.PENDING))
-    latest = dict(judged.values("case_id").annotate(last=Max("id")).values_list("case_id",
-                                                                                "last"))
-    broken = set(PromiseToPay.objects.filter(pk__in=list(latest.values()),
-                                             status=PromiseToPay.Status.BROKEN)
-                 .values_list("case_id", flat=True))
+    if cases is None:
+        promise_due, callback_due, broken = _chunk_facts(ids, today, now)
+    else:
+        promise_due, callback_due, broken = _named_cases_facts(ids, today, now)
     changed = []
     for case in rows:
         score = scores.get(case.debtor_id)

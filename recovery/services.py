@@ -17,16 +17,24 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from access.errors import DomainError
 from access.roles import Role
-from access.scoping import access_for, scope_to_user
+from access.scoping import access_for, access_prefetch, scope_to_user
 from compliance import services as compliance_services
 from compliance.engine import Decision, can_contact_many
-from compliance.models import ContactHold, ContactRestriction
+from compliance.models import ContactDecision, ContactHold, ContactRestriction
 from compliance.rules import WEEKDAYS
 from portfolio import services as portfolio_services
 from portfolio.models import Client, Invoice, Payment
@@ -59,10 +67,13 @@ CLAIM_LEASE = dt.timedelta(minutes=20)
 # A callback waits for the agent who agreed it this long after its time; then any agent of the
 # team may make it rather than let the debtor wait (the agent may be off sick).
 CALLBACK_KEPT_FOR = dt.timedelta(minutes=30)
-# Candidates examined per round of case_claim_next (each round: one locked read, one facts load
-# for the contact engine, a few updates).
-CLAIM_BATCH = 10
-CLAIM_ROUNDS = 5
+# case_claim_next reads candidates in rounds, each one short transaction: the best case alone
+# first (the usual claim: one locked read, one facts load, two writes), then twice as many each
+# time a round held only cases the contact engine denies now (they are postponed and leave the
+# queue). At most CLAIM_ROUNDS rounds (1 + 2 + ... + 64 = 127 cases) per request: when the call
+# window has just closed, the queue is postponed in bounded steps, never in one long request.
+CLAIM_FIRST_BATCH = 1
+CLAIM_ROUNDS = 7
 # When the engine denies a contact and names no next time (a hold without an end, an opt-out)
 # the case is looked at again after this long, in case something changed.
 RECHECK_AFTER = dt.timedelta(days=1)
@@ -158,6 +169,8 @@ def agent_skills(agent: Any) -> Skills:
 
 
 def _may_work(agent: Any) -> None:
+    # The desk checks the agent's permissions, roles and clients on every request: one read.
+    access_prefetch(agent)
     if not agent.is_authenticated or not agent.has_perm("recovery.work_case"):
         raise DomainError("Your role does not work collection cases.", code="forbidden")
 
@@ -169,9 +182,8 @@ def _claimable(agent: Any, now: dt.datetime) -> Q:
 
 
 def queue_candidates(*, agent: Any, now: dt.datetime) -> QuerySet[CollectionCase]:
-    """The open cases `agent` may take now, best first: a callback due for this agent first
-    (in due order), then priority. Served by recovery_case_queue and
-    recovery_case_kept_for_agent."""
+    """The open cases `agent` may take now, in no order (case_claim_next reads them best
+    first: the agent's due callbacks in due order, then priority)."""
     cases = scope_to_user(CollectionCase.objects.all(), agent).filter(
         status=CollectionCase.Status.OPEN, on_hold=False)
     cases = agent_skills(agent).filter(cases)
@@ -187,9 +199,13 @@ def _due(agent: Any, now: dt.datetime) -> Q:
 
 
 def _own_claim(agent: Any, now: dt.datetime) -> CollectionCase | None:
-    return (CollectionCase.objects.filter(status=CollectionCase.Status.OPEN,
-                                          claimed_by_id=agent.pk, claim_expires_at__gt=now)
-            .select_related("debtor", "client").order_by("claimed_at").first())
+    # Usually there is none: probe by key first (a narrow read), load the case only if found.
+    own = (CollectionCase.objects.filter(status=CollectionCase.Status.OPEN,
+                                         claimed_by_id=agent.pk, claim_expires_at__gt=now)
+           .order_by("claimed_at").values_list("pk", flat=True).first())
+    if own is None:
+        return None
+    return CollectionCase.objects.select_related("debtor", "client").filter(pk=own).first()
 
 
 def _lease(agent: Any, now: dt.datetime, decision_id: int | None) -> dict[str, object]:
@@ -205,80 +221,131 @@ def _decisions(cases: list[CollectionCase], now: dt.datetime) -> dict[int, Decis
 def _postpone(cases: list[tuple[CollectionCase, Decision]], agent: Any,
               now: dt.datetime) -> None:
     """Denied cases come back at the engine's next permitted time (or are looked at again
-    after RECHECK_AFTER when it names none); their decisions are kept as evidence."""
+    after RECHECK_AFTER when it names none); their decisions are kept as evidence. One insert
+    and one update, whatever the number of cases."""
     if not cases:
         return
     compliance_services.contact_decisions_record(
         decisions=[decision for _case, decision in cases], actor=agent, purpose=QUEUE_PURPOSE)
-    for case, decision in cases:
-        when = decision.next_permitted_at or now + RECHECK_AFTER
-        CollectionCase.objects.filter(_claimable(agent, now), pk=case.pk).update(
-            next_action_at=when, next_action_reason=f"{','.join(decision.rule_ids)}: "
-                                                    f"{decision.reason}"[:300],
-            updated_at=now)
+    when = [When(pk=case.pk, then=Value(decision.next_permitted_at or now + RECHECK_AFTER))
+            for case, decision in cases]
+    why = [When(pk=case.pk, then=Value(f"{','.join(decision.rule_ids)}: "
+                                       f"{decision.reason}"[:300]))
+           for case, decision in cases]
+    CollectionCase.objects.filter(_claimable(agent, now), pk__in=[c.pk for c, _d in cases]).update(
+        next_action_at=Case(*when, output_field=DateTimeField()),
+        next_action_reason=Case(*why, output_field=CharField()), updated_at=now)
+
+
+def _open_unheld() -> QuerySet[CollectionCase]:
+    return CollectionCase.objects.filter(status=CollectionCase.Status.OPEN, on_hold=False)
+
+
+def _candidates(agent: Any, skills: Skills, now: dt.datetime, size: int,
+                skip: set[int]) -> list[CollectionCase]:
+    """Up to `size` cases `agent` may take now, best first, locked for this transaction on
+    PostgreSQL (SKIP LOCKED: rows another agent is taking are passed over, never waited for).
+
+    The agent's own due callbacks come first (recovery_case_kept_for_agent), then each
+    client's queue in priority order (recovery_case_queue, read only as deep as needed):
+    never a sort of every open case."""
+    free = skills.filter(_open_unheld()).filter(_claimable(agent, now), _due(agent, now))
+    if skip:
+        free = free.exclude(pk__in=skip)
+    client_ids = access_for(agent).client_ids
+
+    def locked(cases: QuerySet[CollectionCase], *order: str, limit: int) -> list[CollectionCase]:
+        return list(cases.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("debtor").order_by(*order)[:limit])
+
+    # In due order, the order of recovery_case_kept_for_agent: ordered by priority, PostgreSQL
+    # would walk the whole queue index looking for the agent's few kept cases.
+    kept_for_me = free.filter(assigned_agent_id=agent.pk)
+    if client_ids is not None:
+        kept_for_me = kept_for_me.filter(client_id__in=list(client_ids))
+    batch = locked(kept_for_me, "next_action_at", "id", limit=size)
+    if len(batch) == size:
+        return batch
+    others = free.exclude(pk__in=[case.pk for case in batch]) if batch else free
+    if client_ids is None:
+        queued = locked(others, "-priority", "id", limit=size - len(batch))
+    else:
+        # One read per client, each an ordered scan of that client's queue index.
+        queued = [case for client_id in sorted(client_ids)
+                  for case in locked(others.filter(client_id=client_id), "-priority", "id",
+                                     limit=size - len(batch))]
+        queued.sort(key=lambda case: (-case.priority, case.pk))
+    return batch + queued[:size - len(batch)]
 
 
 def case_claim_next(*, agent: Any, now: dt.datetime | None = None) -> CollectionCase | None:
     """Give `agent` the best case they may work now, claimed for them, or None.
 
     An agent who already holds a live claim gets that case back. Otherwise candidates are
-    read best first (queue_candidates) in rounds of CLAIM_BATCH and the contact engine decides
-    them together (one facts load per round). Denied ones are postponed to their next
-    permitted time, so they come back rather than drop. The allowed ones are tried in order,
-    each in a short transaction: locked with SKIP LOCKED on PostgreSQL (an agent never waits
-    for a row another agent is taking; it moves on to the next) and claimed with a
-    conditional UPDATE that must change exactly one row (the guard on every database).
+    read best first (_candidates) in rounds of growing size, each round one short transaction:
+    the candidates are locked (SKIP LOCKED on PostgreSQL: an agent never waits for a row
+    another agent is taking; it moves on to the next), the contact engine decides them
+    together (one facts load), denied ones are postponed to their next permitted time (so they
+    come back rather than drop), and the first allowed one is claimed with a conditional
+    UPDATE that must change exactly one row (the guard on every database).
     """
     _may_work(agent)
     now = now or timezone.now()
     own = _own_claim(agent, now)
     if own is not None:
         return own
+    skills = agent_skills(agent)
     skip: set[int] = set()
+    size = CLAIM_FIRST_BATCH
     for _round in range(CLAIM_ROUNDS):
-        batch = list(queue_candidates(agent=agent, now=now).exclude(pk__in=skip)
-                     .order_by(_kept_for(agent), "-priority", "id")
-                     .select_related("debtor", "client")[:CLAIM_BATCH])
-        if not batch:
-            return None
+        with transaction.atomic():
+            batch = _candidates(agent, skills, now, size, skip)
+            if not batch:
+                return None
+            decisions = _decisions(batch, now)
+            denied = [(case, decisions[case.debtor_id]) for case in batch
+                      if case.debtor_id in decisions and not decisions[case.debtor_id].allowed]
+            _postpone(denied, agent, now)
+            for case in batch:
+                decision = decisions.get(case.debtor_id)
+                if decision is not None and decision.allowed and _lease_take(
+                        case, decision, agent, now):
+                    return case
         skip.update(case.pk for case in batch)
-        decisions = _decisions(batch, now)
-        denied = [(case, decisions[case.debtor_id]) for case in batch
-                  if case.debtor_id in decisions and not decisions[case.debtor_id].allowed]
-        _postpone(denied, agent, now)
-        for case in batch:
-            decision = decisions.get(case.debtor_id)
-            if decision is not None and decision.allowed and _claim_one(case, decision, agent,
-                                                                        now):
-                case.refresh_from_db()
-                return case
+        size *= 2
     return None
 
 
+def _lease_take(case: CollectionCase, decision: Decision, agent: Any,
+                now: dt.datetime) -> bool:
+    """Record the decision and claim the case as it was read, inside the caller's transaction.
+
+    The contact decision was taken on the case as it was read: it is claimed only if it is
+    still due and nobody has worked it since (another agent may have claimed, called and
+    released it meanwhile; calling it again would rest on a stale decision). On PostgreSQL the
+    row is locked by the read, so the guard holds; on SQLite (no row locks) it may not, and
+    the decision, evidence of no contact, is removed again."""
+    stored = compliance_services.contact_decisions_record(
+        decisions=[decision], actor=agent, purpose=QUEUE_PURPOSE)[0]
+    lease = _lease(agent, now, stored.pk)
+    taken = CollectionCase.objects.filter(
+        _claimable(agent, now), _due(agent, now), pk=case.pk, status=CollectionCase.Status.OPEN,
+        on_hold=False, last_contact_at=case.last_contact_at).update(**lease)
+    if taken != 1:
+        ContactDecision.objects.filter(pk=stored.pk).delete()
+        return False
+    for name, value in lease.items():
+        setattr(case, name, value)
+    return True
+
+
 def _claim_one(case: CollectionCase, decision: Decision, agent: Any, now: dt.datetime) -> bool:
+    """Claim one case read earlier, in its own transaction (locked first on PostgreSQL)."""
     with transaction.atomic():
-        # The contact decision was taken on the case as it was read: it is claimed only if it
-        # is still due and nobody has worked it since (another agent may have claimed, called
-        # and released it meanwhile; calling it again would rest on a stale decision).
-        free = CollectionCase.objects.filter(_claimable(agent, now), _due(agent, now),
-                                             pk=case.pk, status=CollectionCase.Status.OPEN,
-                                             on_hold=False, last_contact_at=case.last_contact_at)
-        if connection.vendor == "postgresql" and not free.select_for_update(
-                skip_locked=True).values_list("pk", flat=True):
+        if connection.vendor == "postgresql" and not _open_unheld().filter(
+                pk=case.pk).select_for_update(skip_locked=True).values_list("pk", flat=True):
             return False
-        stored = compliance_services.contact_decisions_record(
-            decisions=[decision], actor=agent, purpose=QUEUE_PURPOSE)[0]
-        if free.update(**_lease(agent, now, stored.pk)) != 1:
-            # Taken meanwhile (SQLite, where there is no row lock): the decision is not
-            # evidence of any contact, so it goes with the rolled-back transaction.
-            transaction.set_rollback(True)
-            return False
-        return True
-
-
-def _kept_for(agent: Any) -> Case:
-    return Case(When(assigned_agent_id=agent.pk, then=Value(0)), default=Value(1),
-                output_field=IntegerField())
+        return _lease_take(case, decision, agent, now)
 
 
 def case_claim(*, case: CollectionCase, agent: Any,
@@ -629,7 +696,7 @@ def contact_outcome_record(*, case: CollectionCase, agent: Any, data: ContactDat
     case = _case_locked(case)
     if not case.is_open:
         raise DomainError("This case is closed.", code="case_closed")
-    if not scope_to_user(CollectionCase.objects.filter(pk=case.pk), agent).exists():
+    if not access_for(agent).sees_client(case.client_id):
         raise DomainError("This case is not one of your clients'.", code="forbidden")
     outbound = data.direction == CollectionContact.Direction.OUTBOUND
     if outbound and (case.claimed_by_id != agent.pk or case.claim_expires_at is None
@@ -681,9 +748,19 @@ def contact_outcome_record(*, case: CollectionCase, agent: Any, data: ContactDat
     CollectionCase.objects.filter(pk=case.pk).update(**changes)
     if CollectionContact.Outcome.DISPUTE_LOGGED in data.outcomes:
         _case_refresh(case, timezone.localdate(now))
-    case.refresh_from_db()
+    if _CASE_REWRITTEN.intersection(data.outcomes):
+        case.refresh_from_db()
+    else:
+        for name, value in changes.items():
+            setattr(case, name, value)
     cases_prioritise(cases=[case], now=now)
     return contact
+
+
+# Outcomes whose side effects rewrite the case row beyond the contact's own update (the
+# dispute's refresh may hold or close it; a complaint moves its stage): the case is read again.
+_CASE_REWRITTEN = frozenset({CollectionContact.Outcome.DISPUTE_LOGGED,
+                             CollectionContact.Outcome.COMPLAINT_LOGGED})
 
 
 # --- Promises --------------------------------------------------------------------------------

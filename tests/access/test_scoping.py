@@ -1,10 +1,14 @@
+from typing import Any
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from access.roles import Role
 from access.scoping import access_for, client_staff, scope_to_user, user_sees_client
 from portfolio.models import Debtor
-from tests.factories import DebtorFactory, user_with_role
+from tests.factories import ClientFactory, DebtorFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +73,32 @@ def test_client_staff_are_the_active_members_in_the_roles_asked(personas):
     assert sorted(user.username for user in staff) == ["agent_a", "agent_leader_a", "leader_a"]
     assert staff.count() == 3
     assert list(client_staff(personas.client_a.pk, roles=[Role.ADMINISTRATOR])) == []
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.TEAM_LEADER, Role.CLIENT_VIEWER,
+                                  Role.ADMINISTRATOR])
+def test_the_one_query_prefetch_gives_what_the_lazy_reads_give(role) -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from access.scoping import access_prefetch
+
+    mine: Any = ClientFactory()
+    other: Any = ClientFactory()
+    user = user_with_role(role, clients=(mine, other), client=mine)
+    user.user_permissions.add(Permission.objects.get(codename="work_second_level"))
+    lazy = get_user_model().objects.get(pk=user.pk)
+    primed = get_user_model().objects.get(pk=user.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        access_prefetch(primed)
+    assert len(queries.captured_queries) == 1
+
+    expected = (lazy.get_all_permissions(), access_for(lazy).roles,
+                access_for(lazy).client_ids)
+    with CaptureQueriesContext(connection) as after:
+        got = (primed.get_all_permissions(), access_for(primed).roles,
+               access_for(primed).client_ids)
+    assert got == expected
+    assert "recovery.work_second_level" in got[0]
+    assert after.captured_queries == []
