@@ -10,7 +10,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -18,7 +19,7 @@ from access.models import ClientUser, Membership
 from access.roles import Role
 
 M = TypeVar("M", bound=Model)
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 class UserAccess:
@@ -106,5 +107,5 @@ def object_get_for_user(queryset: QuerySet[M], user: AnyUser, *, client_field: s
     """
     try:
         return scope_to_user(queryset, user, client_field=client_field).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None

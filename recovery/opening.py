@@ -90,7 +90,7 @@ def _execute(sql: str, params: list[object]) -> int:
         return cursor.rowcount
 
 
-def _open(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
+def _open(client: Client, as_of: object, lo: int, hi: int, now: object) -> int:
     # Constant SQL; every value is a parameter.
     sql = (
         "INSERT INTO recovery_collectioncase (client_id, debtor_id, status, stage, opened_at, "  # noqa: S608
@@ -111,7 +111,7 @@ def _open(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
                           client.pk, as_of, client.currency, lo, hi])
 
 
-def _refresh(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
+def _refresh(client: Client, as_of: object, lo: int, hi: int, now: object) -> int:
     """Amount and oldest due date of the open cases whose figures moved (only those rows are
     written: a daily run over an unchanged portfolio writes nothing)."""
     sql = (
@@ -144,7 +144,7 @@ def _in_range() -> str:
             "AND recovery_collectioncase.debtor_id < %s")
 
 
-def _hold(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> tuple[int, int]:
+def _hold(client: Client, as_of: object, lo: int, hi: int, now: object) -> tuple[int, int]:
     """Hold the cases with nothing payable overdue but disputed invoices; release the cases
     held for that reason that have something payable again."""
     held = _execute(
@@ -161,7 +161,7 @@ def _hold(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> tupl
     return held, released
 
 
-def _close(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
+def _close(client: Client, as_of: object, lo: int, hi: int, now: object) -> int:
     params = [client.pk, lo, hi, as_of]
     # Pending callbacks of the cases about to close have nothing left to talk about.
     _execute(

@@ -253,7 +253,7 @@ def opened_at_from(token: str, *, case: CollectionCase, user: AnyUser) -> dt.dat
     """The opening time in `token`, or None when it is forged, stale or for another case."""
     try:
         data = signing.loads(token, salt=_OPENED_SALT,
-                             max_age=OPENED_MAX_AGE.total_seconds())
+                             max_age=OPENED_MAX_AGE)
     except signing.BadSignature:
         return None
     if data.get("case") != case.pk or data.get("user") != user.pk:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -125,12 +125,12 @@ def scoring_model_train(*, client: Client, training_date: dt.date | None = None,
     return created
 
 
-def _may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
+def _may(user: User | AnonymousUser, permission: str) -> bool:
     return bool(user.is_authenticated and user.has_perm(permission))
 
 
 def scoring_model_promote(*, model: ScoringModel,
-                          user: AbstractBaseUser | AnonymousUser) -> ScoringModel:
+                          user: User | AnonymousUser) -> ScoringModel:
     """Make `model` its client and segment's champion; the previous champion retires."""
     if not _may(user, "scoring.promote_scoringmodel"):
         raise DomainError("Only a credit manager may promote a model.", code="forbidden")

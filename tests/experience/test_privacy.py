@@ -71,6 +71,7 @@ def test_an_erasure_drops_comment_and_person_but_keeps_the_scores(personas):
     assert (answer.nps, answer.ces, answer.kind, answer.strategy, answer.themes) == (
         3, 2, "transactional", "empathetic", ["empathy"])
     survey = answer.survey
+    assert survey is not None
     survey.refresh_from_db()
     assert (survey.destination, survey.token_hash) == ("", None)
     waiting.refresh_from_db()

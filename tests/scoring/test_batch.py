@@ -69,6 +69,7 @@ def test_it_scores_in_chunks_that_write_nothing_twice(trained, django_assert_max
     assert debtor_score_latest(debtor=debtors[0]) is None
     ScoringModel.objects.filter(pk=proposed.pk).update(status=ScoringModel.Status.CHAMPION)
     score = debtor_score_latest(debtor=debtors[0])
+    assert score is not None
     assert score.model == proposed and score.as_of == TRAINED_ON
     assert score.band in "ABCDE" and 0 <= score.probability <= 1
     # Stored compactly ([code, impact, value, *extra]), worded when read.
