@@ -85,7 +85,8 @@ def _answers(client_id: int, count: int) -> None:
             for n in chunk])
         Response.objects.bulk_create([
             Response(client_id=client_id, kind="transactional", survey=survey,
-                     debtor_id=survey.debtor_id, nps=(n * 7) % 11, answered_at=survey.answered_at,
+                     debtor_id=survey.debtor_id, nps=(n * 7) % 11,
+                     answered_at=start - dt.timedelta(hours=n % 8760),  # as its survey's
                      trigger="collection_contact", language="it")
             for n, survey in zip(chunk, surveys, strict=True)])
 

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -598,7 +598,7 @@ def statement_flags_refresh(*, debtor_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
-def financial_statement_save(*, debtor: Debtor, fiscal_year: object, figures: dict[str, object],
+def financial_statement_save(*, debtor: Debtor, fiscal_year: object, figures: Mapping[str, object],
                              by: User | None,
                              source: str = FinancialStatement.Source.FORM) -> FinancialStatement:
     """Create or replace one fiscal year of a debtor's statements; flags are recomputed."""

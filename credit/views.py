@@ -142,7 +142,7 @@ def request_act(request: PageRequest, pk: int, move: str) -> HttpResponse:
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
-                    messages.error(request, error)
+                    messages.error(request, str(error))
             return redirect("credit:request_detail", pk=credit_request.pk)
         kwargs["comment"] = form.cleaned_data["comment"]
         if move == "approve":

@@ -332,6 +332,7 @@ def credit_note_issue(*, invoice: Invoice, number: str, amount: Decimal, issue_d
         raise DomainError(f"Credit note {number} already exists for this client.",
                           code="duplicate", field="number") from None
     new_balance = invoice.open_balance - amount
+    status: str
     if kind == CreditNote.Kind.WRITE_OFF:
         status = Invoice.Status.WRITTEN_OFF
     elif invoice.status == Invoice.Status.DISPUTED:

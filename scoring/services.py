@@ -189,7 +189,7 @@ def scoring_run_plan(*, client: Client) -> list[tuple[int, int, int]]:
 
     Stability is measured by the chunks themselves (`stability_counts`), on every debtor.
     """
-    plan = []
+    plan: list[tuple[int, int, int]] = []
     for model in models_to_run(client_id=client.pk):
         plan.extend((model.pk, lo, hi)
                     for lo, hi in chunk_ranges(client_id=client.pk, segment=model.segment))
