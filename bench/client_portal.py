@@ -167,7 +167,8 @@ def sql_timed(client_id: int, repeats: int) -> list[float]:
         f"SELECT {nps} FROM experience_response WHERE client_id = %(client)s AND kind = "
         f"'transactional' AND answered_at >= %(end)s::date - 90 AND answered_at < %(end)s",
     ]
-    params = {"client": client_id, "as_of": AS_OF, "end": end, "first": first_month}
+    params: dict[str, int | dt.date] = {"client": client_id, "as_of": AS_OF, "end": end,
+                                        "first": first_month}
     samples = []
     with connection.cursor() as cursor:
         for _ in range(repeats + 1):  # the first run warms the cache, like the page's

@@ -99,8 +99,9 @@ def _workspace_context(request: PageRequest, case: CollectionCase,
         "mine": mine, "may_work": may_work,
         "claimable": may_work and not mine and (case.claim_expires_at is None
                                                 or case.claim_expires_at <= now),
-        "form": form, "keys": {str(value): key for value, key in
-                 {**RESULT_KEYS, **PARTY_KEYS, **OUTCOME_KEYS}.items()},
+        "form": form, "keys": {str(value): key for shortcuts in (RESULT_KEYS, PARTY_KEYS,
+                                                                OUTCOME_KEYS)
+                               for value, key in shortcuts.items()},
         "other_outcomes": [str(value) for value in OTHER_OUTCOMES],
         **debtor_score_context(debtor=debtor),
     }

@@ -75,7 +75,9 @@ def test_it_scores_in_chunks_that_write_nothing_twice(trained, django_assert_max
     # Stored compactly ([code, impact, value, *extra]), worded when read.
     assert all(isinstance(stored, list) for stored in score.reasons)
     for reason in score.reason_lines:
-        assert reason["impact"] < 0 and reason["text"] and reason["code"] in proposed.features
+        impact = reason["impact"]
+        assert isinstance(impact, int | float) and impact < 0
+        assert reason["text"] and reason["code"] in proposed.features
     with django_assert_max_num_queries(1):
         assert len(debtor_scores_latest(debtor_ids=[d.pk for d in debtors])) == 150
 
