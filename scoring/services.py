@@ -34,7 +34,7 @@ from scoring.evaluation import (
 )
 from scoring.features import FEATURE_NAMES, debtor_features
 from scoring.models import DebtorScore, ScoringModel, StabilityCounts
-from scoring.prefetch import features_read_ahead, id_parts
+from scoring.prefetch import PartsReadAhead, features_read_ahead, id_parts
 from scoring.reasons import reasons_compact
 from scoring.scorecard import (
     PROBABILITY_PLACES,
@@ -281,7 +281,7 @@ def _part_scored(model: ScoringModel, features: dict[str, np.ndarray]) -> _Score
 
 
 def _chunk_features(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date,
-                    read_ahead: bool) -> Iterator[dict[str, np.ndarray]]:
+                    read_ahead: bool) -> PartsReadAhead | Iterator[dict[str, np.ndarray]]:
     """The chunk's features, in parts read ahead by the reader threads where that is possible.
 
     `read_ahead` (PostgreSQL outside a caller's transaction: a Celery task, the run command):
@@ -308,7 +308,8 @@ def scoring_chunk_score(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date
     # Decided here, before this function's own transaction begins.
     read_ahead = connection.vendor == "postgresql" and not connection.in_atomic_block
     features = _chunk_features(model=model, lo=lo, hi=hi, as_of=as_of, read_ahead=read_ahead)
-    with closing(features) if read_ahead else nullcontext():
+    # Read ahead, the parts still queued are cancelled (or waited for) when scoring stops.
+    with closing(features) if isinstance(features, PartsReadAhead) else nullcontext():
         # The model loads (once per process) while the first parts are read.
         artifact_load(model.artifact_path, model.artifact_sha256)
         scored: Iterator[_ScoredPart] = (
