@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from django import forms
@@ -77,8 +78,8 @@ class ReadOnlyModelSerializer(serializers.ModelSerializer):
     outcome not recorded yet) would be documented as an enum without "": keep it.
     """
 
-    def include_extra_kwargs(self, kwargs: dict[str, Any],
-                             extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+    def include_extra_kwargs(self, kwargs: MutableMapping[str, Any],
+                             extra_kwargs: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         blank_choice = bool(kwargs.get("allow_blank")) and "choices" in kwargs
         kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
         if blank_choice:
@@ -170,6 +171,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     field = None
+    code: str | None
     if isinstance(exc, exceptions.ValidationError):
         field, problem = _first_problem(exc.detail)
         message = (_("%(field)s: %(problem)s") % {"field": field, "problem": problem}

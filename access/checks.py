@@ -11,7 +11,7 @@ from django.core.checks import Error, Tags, Warning, register
 @register(Tags.security, deploy=True)
 def production_settings_check(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
     problems: list[Error | Warning] = []
-    engine = settings.DATABASES["default"]["ENGINE"]
+    engine = str(settings.DATABASES["default"]["ENGINE"])
     if not settings.EMBEDDED and engine.endswith("sqlite3"):
         problems.append(Error("Production needs PostgreSQL: set DATABASE_URL=postgres://…",
                               id="fido.E001"))

@@ -12,7 +12,8 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -20,7 +21,7 @@ from access.models import ClientUser, Membership
 from access.roles import Role
 
 M = TypeVar("M", bound=Model)
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 class UserAccess:
@@ -168,5 +169,5 @@ def object_get_for_user(queryset: QuerySet[M], user: AnyUser, *, client_field: s
     """
     try:
         return scope_to_user(queryset, user, client_field=client_field).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None

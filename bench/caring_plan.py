@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -169,7 +170,20 @@ def _plain_insert(client_id: int, policy_id: int, after: dt.date,
     return time.perf_counter() - started, rows
 
 
-def _plan_day(client_id: int, day: dt.date, *, schedule: bool) -> dict[str, float | int]:
+class PlanDay(TypedDict):
+    """One planned day: the policy, the seconds each phase took and what they wrote."""
+
+    policy_id: int
+    plan: float
+    schedule: float
+    assigned: int
+    calls: int
+    linked: int
+    chunks: int
+    scheduled: int
+
+
+def _plan_day(client_id: int, day: dt.date, *, schedule: bool) -> PlanDay:
     from django.utils import timezone
 
     from caring import planning

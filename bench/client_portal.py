@@ -85,7 +85,8 @@ def _answers(client_id: int, count: int) -> None:
             for n in chunk])
         Response.objects.bulk_create([
             Response(client_id=client_id, kind="transactional", survey=survey,
-                     debtor_id=survey.debtor_id, nps=(n * 7) % 11, answered_at=survey.answered_at,
+                     debtor_id=survey.debtor_id, nps=(n * 7) % 11,
+                     answered_at=start - dt.timedelta(hours=n % 8760),  # as its survey's
                      trigger="collection_contact", language="it")
             for n, survey in zip(chunk, surveys, strict=True)])
 
@@ -166,7 +167,8 @@ def sql_timed(client_id: int, repeats: int) -> list[float]:
         f"SELECT {nps} FROM experience_response WHERE client_id = %(client)s AND kind = "
         f"'transactional' AND answered_at >= %(end)s::date - 90 AND answered_at < %(end)s",
     ]
-    params = {"client": client_id, "as_of": AS_OF, "end": end, "first": first_month}
+    params: dict[str, int | dt.date] = {"client": client_id, "as_of": AS_OF, "end": end,
+                                        "first": first_month}
     samples = []
     with connection.cursor() as cursor:
         for _ in range(repeats + 1):  # the first run warms the cache, like the page's

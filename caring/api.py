@@ -16,6 +16,7 @@ from rest_framework.routers import DefaultRouter
 
 from access.api import IdField, ReadOnlyModelSerializer, TenantScopedViewSet
 from access.errors import DomainError
+from access.requests import signed_in_user
 from caring import services
 from caring.models import BANDS, CaringPolicy, CourtesyCall
 from portfolio import selectors as portfolio_selectors
@@ -121,7 +122,7 @@ class CourtesyCallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=True, methods=["post"], serializer_class=ClaimInputSerializer)
     def claim(self, request: Request, pk: str | None = None) -> Response:
         """Claim the call: one agent wins; the others get already_claimed."""
-        call = services.call_claim(call=self.get_object(), user=request.user)
+        call = services.call_claim(call=self.get_object(), user=signed_in_user(request))
         return Response(CourtesyCallSerializer(call).data)
 
     @action(detail=True, methods=["post"], serializer_class=OutcomeInputSerializer)
@@ -129,7 +130,7 @@ class CourtesyCallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """Record the outcome of a call the requesting agent has claimed."""
         data = OutcomeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        call = services.call_outcome_record(call=self.get_object(), user=request.user,
+        call = services.call_outcome_record(call=self.get_object(), user=signed_in_user(request),
                                             **data.validated_data)
         return Response(CourtesyCallSerializer(call).data)
 

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from caring.models import BANDS, CaringPolicy, CourtesyCall
+from portfolio.models import Client
 
 
 class PolicyForm(forms.Form):
-    client = forms.ModelChoiceField(queryset=None, label=_("Client"))
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(queryset=None,
+                                                                    label=_("Client"))
     segment = forms.ChoiceField(choices=CaringPolicy.Segment.choices, label=_("Segment"))
     days_before_due = forms.IntegerField(label=_("Business days before the due date"),
                                          min_value=1, max_value=30, initial=5)
@@ -27,7 +31,7 @@ class PolicyForm(forms.Form):
 
     def __init__(self, *args, clients=None, editing: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients
+        cast(forms.ModelChoiceField, self.fields["client"]).queryset = clients
         if editing:
             self.fields["client"].disabled = True
 

@@ -49,7 +49,7 @@ from caring import contact
 from caring.models import CaringAssignment, CaringPolicy, CourtesyCall
 from caring.windows import business_days_add, is_business_day, window_end
 from portfolio.models import Debtor, Invoice
-from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED, sql_literals
+from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED, SqlValue, sql_literals
 from scoring.selectors import debtor_probability_planning_sql, debtor_score_planning_subquery
 
 # Call statuses in the SQL below, from the model's choices (see portfolio/sql.py).
@@ -120,7 +120,7 @@ class PlanResult:
     policies: list[int] = field(default_factory=list)
 
 
-def _execute(sql: str, params: list[object]) -> int:
+def _execute(sql: str, params: list[SqlValue]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -163,7 +163,8 @@ _WAITING = (
 )
 
 
-def _waiting_params(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int) -> list[object]:
+def _waiting_params(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int
+                    ) -> list[SqlValue]:
     end = window_end(run_date, policy.days_before_due, policy.client.country)
     return [policy.client_id, run_date, end, policy.pk, False, lo, hi]
 
@@ -247,7 +248,7 @@ def _calls_and_links(policy: CaringPolicy, run_date: dt.date, lo: int, hi: int,
     return sorted({call_id for call_id, new in rows if new}), linked_to
 
 
-def _returned_ids(sql: str, params: list[object]) -> list[int]:
+def _returned_ids(sql: str, params: list[SqlValue]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -291,7 +292,7 @@ def _chunk_bounds(policy: CaringPolicy, run_date: dt.date) -> list[tuple[int, in
     # chunk, measured at about 1 s in the steady state and 4 s on the first day; a worker
     # killed mid-run loses at most one chunk, and the next run does it again.
     size = settings.CARING_PLAN_CHUNK_INVOICES
-    params = [policy.client_id, run_date, end]
+    params: list[SqlValue] = [policy.client_id, run_date, end]
     with connection.cursor() as cursor:
         # Usually the whole window fits in one chunk. Counting it with the predicate of the
         # partial index portfolio_invoice_open_due (disputed included: an upper bound is enough
@@ -380,7 +381,7 @@ def _calls_cancel_paid(*, client_id: int | None, now: dt.datetime) -> int:
         "JOIN portfolio_invoice i ON i.id = l.invoice_id WHERE l.call_id = caring_courtesycall.id "
         f"AND i.status IN ({INVOICE_PAYABLE})" + fence + ")"
     )
-    params: list[object] = [now, _CANCEL_REASON]
+    params: list[SqlValue] = [now, _CANCEL_REASON]
     if client_id is not None:
         params.append(client_id)
     return _execute(sql, params)
@@ -469,10 +470,10 @@ def plan_run(*, run_date: dt.date, now: dt.datetime | None = None,
     policy (the plan page's progress bar reads what it records)."""
     now = now or timezone.now()
     result = PlanResult()
-    policies = CaringPolicy.objects.filter(active=True).select_related("client").order_by("id")
+    active = CaringPolicy.objects.filter(active=True).select_related("client").order_by("id")
     if client_id is not None:
-        policies = policies.filter(client_id=client_id)
-    policies = list(policies)
+        active = active.filter(client_id=client_id)
+    policies = list(active)
     for policy in policies:
         result.policies.append(policy.pk)
         for lo, hi in _chunk_bounds(policy, run_date):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -117,7 +118,7 @@ def debtor_history(call: CourtesyCall) -> dict[str, object]:
 
 
 def plan_summary(*, user: AnyUser, days: int = 7,
-                 today: dt.date | None = None) -> list[dict[str, object]]:
+                 today: dt.date | None = None) -> list[Mapping[str, object]]:
     """Open calls per scheduled day and client for the coming days, with their amount."""
     today = today or timezone.localdate()
     start = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -93,7 +93,7 @@ def policy_update(*, policy: CaringPolicy, data: PolicyData) -> CaringPolicy:
     return policy
 
 
-def call_claim(*, call: CourtesyCall, user: AbstractBaseUser,
+def call_claim(*, call: CourtesyCall, user: User,
                now: dt.datetime | None = None) -> CourtesyCall:
     """Claim the call for `user` with one conditional UPDATE: exactly one agent wins.
 
@@ -119,7 +119,7 @@ def _payable_invoices(call: CourtesyCall) -> list[Invoice]:
     return list(call.invoices.filter(status__in=PAYABLE).order_by("due_date", "id"))
 
 
-def _tasks_open(call: CourtesyCall, kind: str, user: AbstractBaseUser, note: str) -> None:
+def _tasks_open(call: CourtesyCall, kind: str, user: User, note: str) -> None:
     CaringTask.objects.bulk_create(
         [CaringTask(client_id=call.client_id, call=call, invoice=invoice, kind=kind, note=note,
                     created_by=user) for invoice in call.invoices.all()],
@@ -128,7 +128,7 @@ def _tasks_open(call: CourtesyCall, kind: str, user: AbstractBaseUser, note: str
 
 
 @transaction.atomic
-def call_outcome_record(*, call: CourtesyCall, user: AbstractBaseUser, outcome: str,
+def call_outcome_record(*, call: CourtesyCall, user: User, outcome: str,
                         payment_date: dt.date | None = None,
                         callback_at: dt.datetime | None = None, note: str = "",
                         now: dt.datetime | None = None) -> CourtesyCall:
@@ -199,7 +199,7 @@ def _retry(call: CourtesyCall, now: dt.datetime) -> None:
     call.destination = contact.call_destination(call)
 
 
-def task_complete(*, task: CaringTask, user: AbstractBaseUser, note: str = "") -> CaringTask:
+def task_complete(*, task: CaringTask, user: User, note: str = "") -> CaringTask:
     """Mark a follow-up task (resend, correct) done, with who and when. One conditional UPDATE:
     two people closing the same task at once close it once, and the second is told."""
     note = note.strip()
@@ -225,7 +225,7 @@ def task_complete(*, task: CaringTask, user: AbstractBaseUser, note: str = "") -
 PLAN_RUN_STALE = dt.timedelta(minutes=35)
 
 
-def plan_runs_request(*, clients: Iterable[Client], user: AbstractBaseUser | None,
+def plan_runs_request(*, clients: Iterable[Client], user: User | None,
                       run_date: dt.date | None = None,
                       enqueue: bool = True) -> list[PlanRun]:
     """Ask for a planner run for each client, or return the run already waiting or running

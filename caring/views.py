@@ -7,13 +7,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
+from access.requests import PageRequest
 from caring import selectors, services
 from caring.forms import OutcomeForm, PolicyForm
 from caring.models import CaringPolicy, CaringTask
@@ -21,7 +22,7 @@ from portfolio import selectors as portfolio_selectors
 from portfolio import validation
 
 
-def _runs_context(request: HttpRequest) -> dict[str, object]:
+def _runs_context(request: PageRequest) -> dict[str, object]:
     runs = list(selectors.plan_runs_latest(user=request.user))
     return {"runs": runs, "runs_open": any(run.is_open for run in runs),
             "can_edit": request.user.has_perm("caring.change_caringpolicy")}
@@ -29,7 +30,7 @@ def _runs_context(request: HttpRequest) -> dict[str, object]:
 
 @login_required
 @permission_required("caring.view_caringpolicy", raise_exception=True)
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: PageRequest) -> HttpResponse:
     return render(request, "caring/plan.html", {
         "policies": selectors.policy_list(user=request.user),
         "days": selectors.plan_summary(user=request.user),
@@ -42,7 +43,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("caring.change_caringpolicy", raise_exception=True)
-def plan_now(request: HttpRequest) -> HttpResponse:
+def plan_now(request: PageRequest) -> HttpResponse:
     """Run the planner now for the user's clients that have an active policy, on a worker."""
     clients = {policy.client for policy in selectors.policy_list(user=request.user)
                if policy.active}
@@ -57,12 +58,12 @@ def plan_now(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("caring.view_caringpolicy", raise_exception=True)
-def plan_progress(request: HttpRequest) -> HttpResponse:
+def plan_progress(request: PageRequest) -> HttpResponse:
     """The planning runs' progress, polled by the plan page while a run is open."""
     return render(request, "caring/plan.html#runs", _runs_context(request))
 
 
-def _policy_form_save(request: HttpRequest, form: PolicyForm,
+def _policy_form_save(request: PageRequest, form: PolicyForm,
                       policy: CaringPolicy | None) -> CaringPolicy | None:
     if not form.is_valid():
         return None
@@ -81,7 +82,7 @@ def _policy_form_save(request: HttpRequest, form: PolicyForm,
 
 @login_required
 @permission_required("caring.add_caringpolicy", raise_exception=True)
-def policy_create(request: HttpRequest) -> HttpResponse:
+def policy_create(request: PageRequest) -> HttpResponse:
     clients = portfolio_selectors.client_list(user=request.user)
     form = PolicyForm(request.POST or None, clients=clients)
     if request.method == "POST" and (saved := _policy_form_save(request, form, None)):
@@ -93,7 +94,7 @@ def policy_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("caring.change_caringpolicy", raise_exception=True)
-def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_edit(request: PageRequest, pk: int) -> HttpResponse:
     policy = selectors.policy_get_for_user(user=request.user, pk=pk)
     clients = portfolio_selectors.client_list(user=request.user)
     initial = {name: getattr(policy, name) for name in (
@@ -116,7 +117,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("caring.view_courtesycall", raise_exception=True)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: PageRequest) -> HttpResponse:
     calls = list(selectors.queue_for_agent(user=request.user)[:100])
     next_at = None if calls else selectors.next_call_at(user=request.user)
     return render(request, "caring/queue.html", {"calls": calls, "next_at": next_at})
@@ -125,7 +126,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("caring.change_courtesycall", raise_exception=True)
-def claim(request: HttpRequest, pk: int) -> HttpResponse:
+def claim(request: PageRequest, pk: int) -> HttpResponse:
     call = selectors.call_get_for_user(user=request.user, pk=pk)
     try:
         services.call_claim(call=call, user=request.user)
@@ -138,7 +139,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("caring.change_courtesycall", raise_exception=True)
-def next_call(request: HttpRequest) -> HttpResponse:
+def next_call(request: PageRequest) -> HttpResponse:
     """Open the agent's next call due now, straight into its workspace; back to the queue,
     saying so, when none is left."""
     for call in selectors.queue_for_agent(user=request.user)[:NEXT_CALL_TRIES]:
@@ -158,7 +159,7 @@ NEXT_CALL_TRIES = 10
 
 @login_required
 @permission_required("caring.view_courtesycall", raise_exception=True)
-def workspace(request: HttpRequest, pk: int) -> HttpResponse:
+def workspace(request: PageRequest, pk: int) -> HttpResponse:
     call = selectors.call_get_for_user(user=request.user, pk=pk)
     return render(request, "caring/workspace.html", {
         "call": call,
@@ -173,7 +174,7 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("caring.change_courtesycall", raise_exception=True)
-def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def outcome(request: PageRequest, pk: int) -> HttpResponse:
     call = selectors.call_get_for_user(user=request.user, pk=pk)
     form = OutcomeForm(request.POST)
     status = 200
@@ -203,7 +204,7 @@ TASKS_PER_PAGE = 50
 
 @login_required
 @permission_required("caring.view_caringtask", raise_exception=True)
-def tasks(request: HttpRequest) -> HttpResponse:
+def tasks(request: PageRequest) -> HttpResponse:
     """Invoices to resend and invoice data to correct, found by courtesy calls."""
     status = request.GET.get("status", CaringTask.Status.OPEN)
     if status not in CaringTask.Status.values:
@@ -218,7 +219,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("caring.change_caringtask", raise_exception=True)
-def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+def task_done(request: PageRequest, pk: int) -> HttpResponse:
     task = selectors.task_get_for_user(user=request.user, pk=pk)
     try:
         services.task_complete(task=task, user=request.user, note=request.POST.get("note", ""))
@@ -231,7 +232,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("caring.view_caringpolicy", raise_exception=True)
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: PageRequest) -> HttpResponse:
     policies = selectors.policy_list(user=request.user)
     policy = None
     if request.GET.get("policy"):

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from access.errors import DomainError
+from access.requests import signed_in_user
 from compliance import services
 from compliance.models import (
     ClientContactRule,
@@ -26,12 +27,14 @@ from compliance.models import (
 )
 from compliance.rules import value_validate
 
+VERSION_FIELDS = ("version", "effective_from", "note", "created_by")
+
 
 class RulePackVersionInline(admin.TabularInline):
     model = RulePackVersion
     extra = 0
-    fields = ["version", "effective_from", "note", "created_by"]
-    readonly_fields = fields
+    fields = VERSION_FIELDS
+    readonly_fields = VERSION_FIELDS
     show_change_link = True
     can_delete = False
 
@@ -51,7 +54,8 @@ class PackRuleForm(forms.ModelForm):
         fields = ["parameter", "value", "kind", "source"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Django's clean() returns; its stub says it may be None
         if data.get("parameter") and "value" in data:
             try:
                 data["value"] = value_validate(data["parameter"], data["value"])
@@ -97,7 +101,8 @@ class ClientContactRuleForm(forms.ModelForm):
         fields = ["client", "country", "parameter", "value", "note"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Django's clean() returns; its stub says it may be None
         if data.get("parameter") and "value" in data:
             try:
                 data["value"] = services.client_contact_rule_check(
@@ -116,7 +121,7 @@ class ClientContactRuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ClientContactRule, form: Any,
                    change: bool) -> None:
-        obj.updated_by = request.user
+        obj.updated_by = signed_in_user(request)
         super().save_model(request, obj, form, change)
 
 

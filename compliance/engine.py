@@ -524,15 +524,15 @@ def _frequency(facts: DebtorFacts, rules: RuleSet, ctx: _Context,
 
     held = in_seven_days_ending(today)
     if held >= limit:
-        reopens = None
+        window_reopens: dt.datetime | None = None
         for ahead in range(1, 8):
             if in_seven_days_ending(today + dt.timedelta(days=ahead)) < limit:
-                reopens = _day_start(today + dt.timedelta(days=ahead), ctx)
+                window_reopens = _day_start(today + dt.timedelta(days=ahead), ctx)
                 break
         return Denial(3, [rules.rule_id(Param.CONNECTED_CALLS_PER_7_DAYS)],
                       (Reason.of(N_("%(count)s counted contact(s) in the 7 days ending "
                                     "%(date)s; the limit is %(limit)s."),
-                                 count=held, date=today, limit=limit),), reopens,
+                                 count=held, date=today, limit=limit),), window_reopens,
                       rules.is_floor(Param.CONNECTED_CALLS_PER_7_DAYS))
     return None
 

@@ -69,7 +69,8 @@ class ContactCheckForm(forms.Form):
                 "hx-swap": "outerHTML"})
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Django's clean() returns; its stub says it may be None
         channel, destination = data.get("channel"), (data.get("destination") or "").strip()
         if not channel:
             return data

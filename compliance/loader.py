@@ -185,12 +185,13 @@ def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
                                                        not_after, place, created_at))
 
     attempts: dict[int, list[AttemptFact]] = defaultdict(list)
-    for row in (ContactAttempt.objects.filter(_for_debtors(ids), started_at__gte=since,
-                                              started_at__lte=at)
-                .order_by("debtor_id", "started_at", "id")
-                .values_list("debtor_id", "channel", "destination", "started_at", "result",
-                             "conversation", "debt_ref", "consent_given_at", "follow_up_at")):
-        attempts[row[0]].append(AttemptFact(*row[1:]))
+    for attempt in (ContactAttempt.objects.filter(_for_debtors(ids), started_at__gte=since,
+                                                  started_at__lte=at)
+                    .order_by("debtor_id", "started_at", "id")
+                    .values_list("debtor_id", "channel", "destination", "started_at", "result",
+                                 "conversation", "debt_ref", "consent_given_at",
+                                 "follow_up_at")):
+        attempts[attempt[0]].append(AttemptFact(*attempt[1:]))
 
     points: dict[int, list[PointFact]] = defaultdict(list)
     for debtor_id, channel, value, label, zones, confirmed, wrong_at in (

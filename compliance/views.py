@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
+from access.requests import PageRequest
 from compliance import selectors, services, windows
 from compliance.engine import can_contact, permitted_window
 from compliance.forms import ContactCheckForm, OverrideDecisionForm, OverrideRequestForm
@@ -23,7 +24,7 @@ from portfolio.selectors import debtor_get_for_user
 
 @login_required
 @permission_required("compliance.view_rulepack", raise_exception=True)
-def pack_list(request: HttpRequest) -> HttpResponse:
+def pack_list(request: PageRequest) -> HttpResponse:
     now = timezone.now()
     packs = [(pack, selectors.rule_pack_version_in_force(pack, now))
              for pack in selectors.rule_pack_list()]
@@ -32,7 +33,7 @@ def pack_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("compliance.view_rulepack", raise_exception=True)
-def pack_detail(request: HttpRequest, code: str) -> HttpResponse:
+def pack_detail(request: PageRequest, code: str) -> HttpResponse:
     pack = selectors.rule_pack_get(code=code)
     in_force = selectors.rule_pack_version_in_force(pack, timezone.now())
     versions = [(version, [(rule, value_display(rule.parameter, rule.value))
@@ -42,7 +43,7 @@ def pack_detail(request: HttpRequest, code: str) -> HttpResponse:
                   {"pack": pack, "in_force": in_force, "versions": versions})
 
 
-def _check_context(request: HttpRequest, debtor, form, decision=None) -> dict:
+def _check_context(request: PageRequest, debtor, form, decision=None) -> dict:
     return {
         "debtor": debtor, "form": form, "decision": decision,
         "override_form": OverrideRequestForm(),
@@ -54,7 +55,7 @@ def _check_context(request: HttpRequest, debtor, form, decision=None) -> dict:
 
 @login_required
 @permission_required("compliance.view_contactdecision", raise_exception=True)
-def debtor_check(request: HttpRequest, pk: int) -> HttpResponse:
+def debtor_check(request: PageRequest, pk: int) -> HttpResponse:
     """GET: the form and the debtor's decision history (?channel= offers that channel's
     contact points). POST: decide now, store the decision with the agent as actor, show it
     (an htmx request gets only the decision partial). A destination that is not one of the
@@ -104,7 +105,7 @@ def _window_context(debtor, channel: str, destination: str, now) -> dict:
 @login_required
 @require_POST
 @permission_required("compliance.add_contactoverride", raise_exception=True)
-def override_request(request: HttpRequest, pk: int) -> HttpResponse:
+def override_request(request: PageRequest, pk: int) -> HttpResponse:
     decision = selectors.contact_decision_get_for_user(user=request.user, pk=pk)
     form = OverrideRequestForm(request.POST)
     try:
@@ -118,7 +119,7 @@ def override_request(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("compliance:debtor_check", pk=decision.debtor_id)
 
 
-def _override_decide(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
+def _override_decide(request: PageRequest, pk: int, approve: bool) -> HttpResponse:
     override = selectors.contact_override_get_for_user(user=request.user, pk=pk)
     form = OverrideDecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -135,14 +136,14 @@ def _override_decide(request: HttpRequest, pk: int, approve: bool) -> HttpRespon
 @login_required
 @require_POST
 @permission_required("compliance.approve_contactoverride", raise_exception=True)
-def override_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def override_approve(request: PageRequest, pk: int) -> HttpResponse:
     return _override_decide(request, pk, approve=True)
 
 
 @login_required
 @require_POST
 @permission_required("compliance.approve_contactoverride", raise_exception=True)
-def override_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def override_reject(request: PageRequest, pk: int) -> HttpResponse:
     return _override_decide(request, pk, approve=False)
 
 

@@ -168,7 +168,7 @@ FORMAT_MODULE_PATH = ["config.formats"]
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 # htmx and Chart.js come from the npm registry (package.json); ./dev installs them.
 for _prefix, _folder in (
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 Figures = Mapping[str, Decimal]
@@ -26,8 +27,8 @@ def _ratio(numerator: Decimal, denominator: Decimal, *, positive_denominator: bo
 @dataclass(frozen=True)
 class RatioDef:
     key: str
-    label: str
-    formula: str
+    label: str | Promise  # both translated lazily, in the reader's language
+    formula: str | Promise
     higher_is_better: bool
     percent: bool = False
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from access.api import IdField, ReadOnlyModelSerializer, TenantScopedViewSet
 from access.errors import DomainError
+from access.requests import signed_in_user
 from credit import selectors, services
 from credit.models import CreditDecision, CreditLimit, CreditLimitRequest, FinancialStatement
 from portfolio import selectors as portfolio_selectors
@@ -161,10 +162,10 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         debtor = _debtor_for_write(request, values["debtor"])
         credit_request = services.credit_request_create(
             debtor=debtor, amount=values["amount"], justification=values["justification"],
-            by=request.user)
+            by=signed_in_user(request))
         if values["submit"]:
             credit_request = services.credit_request_submit(request=credit_request,
-                                                            by=request.user)
+                                                            by=signed_in_user(request))
         return Response(self.get_serializer(credit_request).data,
                         status=status.HTTP_201_CREATED)
 
@@ -192,7 +193,7 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         credit_request = services.credit_request_submit(request=self.get_object(),
-                                                        by=request.user)
+                                                        by=signed_in_user(request))
         return Response(self.get_serializer(credit_request).data)
 
     @extend_schema(request=ApproveInputSerializer, responses=CreditRequestSerializer)
@@ -231,7 +232,7 @@ class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         debtor = _debtor_for_write(request, values.pop("debtor"))
         statement = services.financial_statement_save(
             debtor=debtor, fiscal_year=values.pop("fiscal_year"), figures=values,
-            by=request.user, source=FinancialStatement.Source.API)
+            by=signed_in_user(request), source=FinancialStatement.Source.API)
         return Response(FinancialStatementSerializer(statement).data,
                         status=status.HTTP_201_CREATED)
 

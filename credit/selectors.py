@@ -161,7 +161,7 @@ def committee_voters(request: CreditLimitRequest, *, members_only: bool = True) 
 
 
 def tiers_user_decides(user: AnyUser) -> list[int]:
-    tiers = []
+    tiers: list[int] = []
     if user.has_perm("credit.decide_tier2"):
         tiers.append(CreditLimitRequest.Tier.CREDIT_MANAGER)
     if is_committee_member(user):

@@ -11,12 +11,12 @@ import calendar
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -80,7 +80,7 @@ def _lock(request: CreditLimitRequest) -> CreditLimitRequest:
             .select_related("debtor", "client", "requested_by").get(pk=request.pk))
 
 
-def _record(request: CreditLimitRequest, *, action: str, actor: AbstractBaseUser | None,
+def _record(request: CreditLimitRequest, *, action: str, actor: User | None,
             score: ScoreSnapshot | None, comment: str = "",
             override_reason: str = "") -> CreditDecision:
     return CreditDecision.objects.create(
@@ -131,7 +131,7 @@ def _recommend(request: CreditLimitRequest, score: ScoreSnapshot | None) -> None
 
 # --- Requests ------------------------------------------------------------------------------------
 
-def _require(user: AbstractBaseUser, permission: str, message: str, *,
+def _require(user: User, permission: str, message: str, *,
              client_id: int | None = None) -> None:
     """The role's permission, and (defence in depth behind the scoped lookups of views and
     API) membership of the client the row belongs to."""
@@ -144,7 +144,7 @@ def _require(user: AbstractBaseUser, permission: str, message: str, *,
 
 @transaction.atomic
 def credit_request_create(*, debtor: Debtor, amount: Decimal | str, justification: str,
-                          by: AbstractBaseUser) -> CreditLimitRequest:
+                          by: User) -> CreditLimitRequest:
     """A draft proposal of a new limit (or a change, when one is in force)."""
     _require(by, "credit.add_creditlimitrequest", _("You may not propose credit limits."),
              client_id=debtor.client_id)
@@ -164,7 +164,7 @@ def credit_request_create(*, debtor: Debtor, amount: Decimal | str, justificatio
     return request
 
 
-def _submit(request: CreditLimitRequest, *, actor: AbstractBaseUser | None,
+def _submit(request: CreditLimitRequest, *, actor: User | None,
             action: str = Action.SUBMIT) -> CreditLimitRequest:
     """Shared by a person's submission and a review Fido opens; the request is locked."""
     _move(request, Status.SUBMITTED)
@@ -198,7 +198,7 @@ def _submit(request: CreditLimitRequest, *, actor: AbstractBaseUser | None,
 
 @transaction.atomic
 def credit_request_submit(*, request: CreditLimitRequest,
-                          by: AbstractBaseUser) -> CreditLimitRequest:
+                          by: User) -> CreditLimitRequest:
     """Submit a draft or a returned request: tier 1 is decided at once by the rule, higher
     tiers wait for a person and their approvers are e-mailed."""
     request = _lock(request)
@@ -207,7 +207,7 @@ def credit_request_submit(*, request: CreditLimitRequest,
     return _submit(request, actor=by)
 
 
-def _decider_check(request: CreditLimitRequest, by: AbstractBaseUser) -> None:
+def _decider_check(request: CreditLimitRequest, by: User) -> None:
     if request.requested_by_id is not None and request.requested_by_id == by.pk:
         raise DomainError(_("Nobody decides their own credit request."), code="self_approval")
     if request.tier == Tier.COMMITTEE:
@@ -229,7 +229,7 @@ def _decider_check(request: CreditLimitRequest, by: AbstractBaseUser) -> None:
 
 @transaction.atomic
 def credit_request_review_start(*, request: CreditLimitRequest,
-                                by: AbstractBaseUser) -> CreditLimitRequest:
+                                by: User) -> CreditLimitRequest:
     request = _lock(request)
     _decider_check(request, by)
     _move(request, Status.IN_REVIEW)
@@ -255,7 +255,7 @@ def override_reason_check(request: CreditLimitRequest, reason: str) -> str:
 
 
 @transaction.atomic
-def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
+def credit_request_approve(*, request: CreditLimitRequest, by: User,
                            comment: str = "", override_reason: str = "") -> CreditLimitRequest:
     """A credit manager approves a tier 2 request; a committee member votes on a tier 3 one,
     which is approved when the quorum of distinct members has voted for it. Approving more
@@ -291,7 +291,7 @@ def credit_request_approve(*, request: CreditLimitRequest, by: AbstractBaseUser,
 
 
 @transaction.atomic
-def credit_request_reject(*, request: CreditLimitRequest, by: AbstractBaseUser,
+def credit_request_reject(*, request: CreditLimitRequest, by: User,
                           comment: str) -> CreditLimitRequest:
     """A rejection needs a reason. On the committee one member's rejection closes the request:
     a limit that a member of top management refuses is not granted by the others' votes."""
@@ -299,13 +299,13 @@ def credit_request_reject(*, request: CreditLimitRequest, by: AbstractBaseUser,
 
 
 @transaction.atomic
-def credit_request_return(*, request: CreditLimitRequest, by: AbstractBaseUser,
+def credit_request_return(*, request: CreditLimitRequest, by: User,
                           comment: str) -> CreditLimitRequest:
     """Send the request back for information; its author can complete it and resubmit."""
     return _close(request, by=by, comment=comment, to=Status.RETURNED, action=Action.RETURN)
 
 
-def _close(request: CreditLimitRequest, *, by: AbstractBaseUser, comment: str, to: str,
+def _close(request: CreditLimitRequest, *, by: User, comment: str, to: str,
            action: str) -> CreditLimitRequest:
     request = _lock(request)
     if request.status not in CreditLimitRequest.WAITING_STATUSES:
@@ -595,8 +595,8 @@ def statement_flags_refresh(*, debtor_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
-def financial_statement_save(*, debtor: Debtor, fiscal_year: object, figures: dict[str, object],
-                             by: AbstractBaseUser | None,
+def financial_statement_save(*, debtor: Debtor, fiscal_year: object, figures: Mapping[str, object],
+                             by: User | None,
                              source: str = FinancialStatement.Source.FORM) -> FinancialStatement:
     """Create or replace one fiscal year of a debtor's statements; flags are recomputed."""
     if by is not None:
@@ -648,7 +648,7 @@ def _rows_from_file(content: bytes) -> list[dict[str, object]]:
 
 @transaction.atomic
 def financial_statements_import(*, client: Client, name: str, content: bytes,
-                                by: AbstractBaseUser) -> list[FinancialStatement]:
+                                by: User) -> list[FinancialStatement]:
     """Import one row per debtor and fiscal year, all or nothing: a file with any bad row
     raises StatementImportError listing every bad cell by line, and stores nothing."""
     _require(by, "credit.add_financialstatement", _("You may not import financial statements."),

@@ -9,13 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
 from access.pagination import page_number
+from access.requests import PageRequest
 from credit import analysis, selectors, services, texts
 from credit.forms import (
     CreditRequestForm,
@@ -38,7 +39,7 @@ PAGE = 50
 
 @login_required
 @permission_required("credit.view_creditlimitrequest", raise_exception=True)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: PageRequest) -> HttpResponse:
     waiting = selectors.credit_request_queue(user=request.user)
     mine = (selectors.credit_request_list(user=request.user)
             .filter(requested_by=request.user, status__in=CreditLimitRequest.OPEN_STATUSES)
@@ -54,7 +55,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("credit.view_creditlimit", raise_exception=True)
-def over_limit(request: HttpRequest) -> HttpResponse:
+def over_limit(request: PageRequest) -> HttpResponse:
     include_warnings = request.GET.get("warnings") == "1"
     debtors = selectors.over_limit_list(user=request.user, include_warnings=include_warnings)
     # No COUNT(*): it would aggregate every open invoice of the client a second time (about
@@ -85,7 +86,7 @@ def _statement_view(user: Any, debtor: Any) -> dict[str, Any]:
 
 @login_required
 @permission_required("credit.view_creditlimitrequest", raise_exception=True)
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: PageRequest, pk: int) -> HttpResponse:
     credit_request = selectors.credit_request_get_for_user(user=request.user, pk=pk)
     debtor = credit_request.debtor
     user = request.user
@@ -129,7 +130,7 @@ _MOVES: dict[str, tuple[Callable[..., CreditLimitRequest], bool, Any]] = {
 
 @login_required
 @require_POST
-def request_act(request: HttpRequest, pk: int, move: str) -> HttpResponse:
+def request_act(request: PageRequest, pk: int, move: str) -> HttpResponse:
     if move not in _MOVES:
         raise Http404
     credit_request = selectors.credit_request_get_for_user(user=request.user, pk=pk)
@@ -141,7 +142,7 @@ def request_act(request: HttpRequest, pk: int, move: str) -> HttpResponse:
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
-                    messages.error(request, error)
+                    messages.error(request, str(error))
             return redirect("credit:request_detail", pk=credit_request.pk)
         kwargs["comment"] = form.cleaned_data["comment"]
         if move == "approve":
@@ -159,7 +160,7 @@ def request_act(request: HttpRequest, pk: int, move: str) -> HttpResponse:
 
 @login_required
 @permission_required("credit.view_creditlimit", raise_exception=True)
-def debtor_credit(request: HttpRequest, pk: int) -> HttpResponse:
+def debtor_credit(request: PageRequest, pk: int) -> HttpResponse:
     debtor = portfolio_selectors.debtor_get_for_user(user=request.user, pk=pk)
     limits = CreditLimit.objects.filter(debtor=debtor).select_related("request")[:20]
     requests = (selectors.credit_request_list(user=request.user).filter(debtor=debtor)
@@ -179,7 +180,7 @@ def debtor_credit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("credit.add_creditlimitrequest", raise_exception=True)
-def request_new(request: HttpRequest, pk: int) -> HttpResponse:
+def request_new(request: PageRequest, pk: int) -> HttpResponse:
     debtor = portfolio_selectors.debtor_get_for_user(user=request.user, pk=pk)
     form = CreditRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -199,7 +200,7 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("credit.add_financialstatement", raise_exception=True)
-def statement_new(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_new(request: PageRequest, pk: int) -> HttpResponse:
     debtor = portfolio_selectors.debtor_get_for_user(user=request.user, pk=pk)
     form = FinancialStatementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -220,7 +221,7 @@ def statement_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("credit.add_financialstatement", raise_exception=True)
-def statement_import(request: HttpRequest) -> HttpResponse:
+def statement_import(request: PageRequest) -> HttpResponse:
     clients = portfolio_selectors.client_list(user=request.user)
     form = StatementImportForm(request.POST or None, request.FILES or None, clients=clients)
     errors: list[dict[str, object]] = []

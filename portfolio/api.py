@@ -18,6 +18,7 @@ from rest_framework.routers import DefaultRouter
 
 from access.api import IdField, TenantScopedViewSet
 from access.errors import DomainError
+from access.requests import signed_in_user
 from portfolio import privacy, selectors, services
 from portfolio.imports import services as import_services
 from portfolio.models import (
@@ -205,7 +206,8 @@ class DebtorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
             raise PermissionDenied("Only a team leader or a credit manager may clear a "
                                    "protective flag.")
         debtor = services.debtor_flag_set(debtor=debtor, flag=data.validated_data["flag"],
-                                          value=data.validated_data["value"], by=request.user)
+                                          value=data.validated_data["value"],
+                                          by=signed_in_user(request))
         return Response(DebtorSerializer(debtor).data)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
@@ -319,7 +321,7 @@ class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         except Exception:
             raise DomainError(f"Invoice {invoice_id} does not exist or is not yours.",
                               code="unknown_invoice", field="invoice") from None
-        note = services.credit_note_issue(invoice=invoice, by=request.user, **values)
+        note = services.credit_note_issue(invoice=invoice, by=signed_in_user(request), **values)
         return Response(CreditNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 @extend_schema_field({"type": "string",
@@ -385,14 +387,14 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
         upload = values["file"]
         job = import_services.import_job_create(client=client, kind=values["kind"],
                                                 fileobj=upload, name=upload.name,
-                                                by=request.user)
+                                                by=signed_in_user(request))
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ImportJobSerializer, 202: ImportJobSerializer})
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         job = self.get_object()
-        job = import_services.import_job_commit_request(job=job, by=request.user)
+        job = import_services.import_job_commit_request(job=job, by=signed_in_user(request))
         return Response(ImportJobSerializer(job).data,
                         status=status.HTTP_200_OK if job.status == ImportJob.Status.COMMITTED
                         else status.HTTP_202_ACCEPTED)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,24 +144,24 @@ def _profile(debtor: Debtor) -> dict[str, Any]:
     return Debtor.objects.filter(pk=debtor.pk).values(*PROFILE_FIELDS).get()
 
 
-def _contact_points(debtor: Debtor) -> list[dict[str, Any]]:
+def _contact_points(debtor: Debtor) -> Sequence[Mapping[str, object]]:
     return list(ContactPoint.objects.filter(debtor=debtor).order_by("id").values(
         "channel", "value", "label", "timezones", "source", "confirmed", "wrong_number_at",
         "created_at"))
 
 
-def _invoices(debtor: Debtor) -> list[dict[str, Any]]:
+def _invoices(debtor: Debtor) -> Sequence[Mapping[str, object]]:
     return list(Invoice.objects.filter(debtor=debtor).order_by("issue_date", "id").values(
         "number", "issue_date", "due_date", "amount", "currency", "open_balance", "status"))
 
 
-def _payments(debtor: Debtor) -> list[dict[str, Any]]:
+def _payments(debtor: Debtor) -> Sequence[Mapping[str, object]]:
     return list(Payment.objects.filter(debtor=debtor).order_by("value_date", "id").values(
         "external_ref", "amount", "currency", "value_date", "method", "invoice_reference",
         "unallocated_amount"))
 
 
-def _credit_notes(debtor: Debtor) -> list[dict[str, Any]]:
+def _credit_notes(debtor: Debtor) -> Sequence[Mapping[str, object]]:
     return list(CreditNote.objects.filter(invoice__debtor=debtor).order_by("issue_date", "id")
                 .values("number", "invoice__number", "kind", "amount", "issue_date", "reason"))
 

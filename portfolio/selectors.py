@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -66,8 +67,10 @@ def aging_summary(invoices: QuerySet[Invoice], *, as_of: dt.date) -> list[AgingR
         Sum("open_balance", filter=Q(status=Invoice.Status.DISPUTED)), ZERO)
     aggregates["total"] = Coalesce(Sum("open_balance"), ZERO)
     aggregates["invoice_count"] = Count("id")
-    rows = (invoices.filter(status__in=UNSETTLED).values("currency").annotate(**aggregates)
-            .order_by("currency"))
+    # The buckets' keys are built above, so the rows' keys are known only at run time.
+    rows: Iterable[Mapping[str, Any]] = (
+        invoices.filter(status__in=UNSETTLED).values("currency").annotate(**aggregates)
+        .order_by("currency"))
     return [
         AgingRow(
             currency=row["currency"],

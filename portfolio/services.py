@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -143,7 +143,7 @@ FLAG_SETTERS = frozenset({Role.AGENT, Role.TEAM_LEADER, Role.CREDIT_MANAGER, Rol
 FLAG_CLEARERS = frozenset({Role.TEAM_LEADER, Role.CREDIT_MANAGER, Role.ADMINISTRATOR})
 
 
-def debtor_flag_allowed(*, user: AbstractBaseUser | AnonymousUser, flag: str,
+def debtor_flag_allowed(*, user: User | AnonymousUser, flag: str,
                         value: bool) -> bool:
     """Whether `user` may set (value=True) or clear (False) `flag` on a debtor they can see."""
     if flag not in _FLAGS or not user.is_authenticated:
@@ -152,7 +152,7 @@ def debtor_flag_allowed(*, user: AbstractBaseUser | AnonymousUser, flag: str,
 
 
 @transaction.atomic
-def debtor_flag_set(*, debtor: Debtor, flag: str, value: bool, by: AbstractBaseUser) -> Debtor:
+def debtor_flag_set(*, debtor: Debtor, flag: str, value: bool, by: User) -> Debtor:
     """Set or clear a protective flag, recording who and when (the database requires both).
 
     The contact engine reads the flags from the debtor row at each decision, so the change
@@ -174,7 +174,7 @@ def debtor_flag_set(*, debtor: Debtor, flag: str, value: bool, by: AbstractBaseU
     return debtor
 
 
-def contact_point_wrong_number_report(*, point: ContactPoint, by: AbstractBaseUser | None,
+def contact_point_wrong_number_report(*, point: ContactPoint, by: User | None,
                                       at: dt.datetime | None = None) -> ContactPoint:
     """Record that someone other than the debtor answers this number. The first report stands
     (a second one changes nothing)."""
@@ -260,7 +260,7 @@ def payment_record(*, client: Client, debtor: Debtor, external_ref: str, amount:
 
 @transaction.atomic
 def payment_reverse(*, payment: Payment, booked_on: dt.date, reason: str, note: str = "",
-                    by: AbstractBaseUser | AnonymousUser | None = None) -> PaymentReversal:
+                    by: User | AnonymousUser | None = None) -> PaymentReversal:
     """Reverse a payment that did not stay paid (bounced, returned, charged back, refunded):
     its allocations are undone, so the invoices it settled are open again and the collections
     desk sees them, and cash recovered takes it off in the period of `booked_on`."""
@@ -309,7 +309,7 @@ def payment_reverse(*, payment: Payment, booked_on: dt.date, reason: str, note: 
 @transaction.atomic
 def credit_note_issue(*, invoice: Invoice, number: str, amount: Decimal, issue_date: dt.date,
                       kind: str = CreditNote.Kind.CREDIT_NOTE, reason: str = "",
-                      by: AbstractBaseUser | None = None) -> CreditNote:
+                      by: User | None = None) -> CreditNote:
     """Lower an invoice's balance by a credit note, adjustment or write-off."""
     amount = money_parse(amount, allow_zero=False)
     validation.date_check(issue_date, field="issue_date")
@@ -332,6 +332,7 @@ def credit_note_issue(*, invoice: Invoice, number: str, amount: Decimal, issue_d
         raise DomainError(f"Credit note {number} already exists for this client.",
                           code="duplicate", field="number") from None
     new_balance = invoice.open_balance - amount
+    status: str
     if kind == CreditNote.Kind.WRITE_OFF:
         status = Invoice.Status.WRITTEN_OFF
     elif invoice.status == Invoice.Status.DISPUTED:

@@ -9,9 +9,17 @@ picks them: keep the order of the values as it is.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from uuid import UUID
+
 from django.db.models import TextChoices
 
 from portfolio.models import Invoice
+
+# One parameter of a raw statement: a value the database adapters convert (the adapted dates
+# and times that `connection.ops.adapt_*_value` return are strings).
+SqlValue = bool | int | float | Decimal | str | bytes | dt.date | dt.datetime | UUID | None
 
 
 def sql_literals(*choices: TextChoices | str) -> str:

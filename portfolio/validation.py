@@ -21,7 +21,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import pycountry
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -48,8 +48,11 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
 
 
-def date_check(value: dt.date, *, field: str) -> dt.date:
-    """A date inside DATE_MIN..DATE_MAX."""
+DateOrTime = TypeVar("DateOrTime", bound=dt.date)  # a datetime is a date, and comes back one
+
+
+def date_check(value: DateOrTime, *, field: str) -> DateOrTime:
+    """A date (or a date and time) whose date is inside DATE_MIN..DATE_MAX."""
     day = value.date() if isinstance(value, dt.datetime) else value
     if not DATE_MIN <= day <= DATE_MAX:
         raise DomainError(

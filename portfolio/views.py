@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
+from access.requests import PageRequest
 from portfolio import privacy, selectors, services, validation
 from portfolio.models import Debtor, PaymentReversal
 from portfolio.panels import debtor_panels_for
@@ -28,13 +29,13 @@ FLAG_LABELS = {
 }
 
 
-def _as_of(request: HttpRequest) -> dt.date:
+def _as_of(request: PageRequest) -> dt.date:
     """`?as_of=`: today by default; a bad one is a 400 naming it (access.middleware)."""
     return validation.date_query_param(request.GET, "as_of", default=timezone.localdate())
 
 
 @login_required
-def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def client_detail(request: PageRequest, pk: int) -> HttpResponse:
     client = selectors.client_get_for_user(user=request.user, pk=pk)
     as_of = _as_of(request)
     aging = selectors.aging_summary(selectors.invoice_list(user=request.user, client=client),
@@ -45,7 +46,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def debtor_list(request: HttpRequest) -> HttpResponse:
+def debtor_list(request: PageRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     client = None
     if request.GET.get("client"):
@@ -57,7 +58,7 @@ def debtor_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def debtor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def debtor_detail(request: PageRequest, pk: int) -> HttpResponse:
     debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
     invoices = selectors.invoice_list(user=request.user, debtor=debtor).order_by("-due_date")[:200]
     payments = (selectors.payment_list(user=request.user, debtor=debtor)
@@ -88,7 +89,7 @@ class FlagRow:
     may_change: bool
 
 
-def _flag_rows(request: HttpRequest, debtor: Debtor) -> list[FlagRow]:
+def _flag_rows(request: PageRequest, debtor: Debtor) -> list[FlagRow]:
     """The flags for the debtor page's form; none for a user who may set none (client viewers
     and committee members read the header's badges only).
 
@@ -114,7 +115,7 @@ def _flag_rows(request: HttpRequest, debtor: Debtor) -> list[FlagRow]:
 
 @login_required
 @require_POST
-def debtor_flag(request: HttpRequest, pk: int) -> HttpResponse:
+def debtor_flag(request: PageRequest, pk: int) -> HttpResponse:
     """Set or clear one protective flag from the debtor page (who and when are recorded)."""
     debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
     flag = request.POST.get("flag", "")
@@ -138,7 +139,7 @@ def debtor_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+def payment_reverse(request: PageRequest, pk: int, payment_pk: int) -> HttpResponse:
     """Book a payment that did not stay paid, from the debtor page's payments table."""
     debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
     payment = get_object_or_404(selectors.payment_list(user=request.user, debtor=debtor),
@@ -162,7 +163,7 @@ def payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespo
 
 
 @login_required
-def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_detail(request: PageRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(user=request.user, pk=pk)
     return render(request, "portfolio/invoice_detail.html", {
         "invoice": invoice,
@@ -177,7 +178,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("portfolio.export_debtor_data", raise_exception=True)
 @require_POST
-def debtor_export(request: HttpRequest, pk: int) -> HttpResponse:
+def debtor_export(request: PageRequest, pk: int) -> HttpResponse:
     debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
     data = privacy.debtor_data_export(debtor=debtor, actor=request.user)
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False),
@@ -189,7 +190,7 @@ def debtor_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("portfolio.erase_debtor_data", raise_exception=True)
 @require_POST
-def debtor_erase(request: HttpRequest, pk: int) -> HttpResponse:
+def debtor_erase(request: PageRequest, pk: int) -> HttpResponse:
     debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm that the debtor asked for erasure."))

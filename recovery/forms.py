@@ -7,7 +7,8 @@ applies the side effects.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +43,7 @@ OTHER_OUTCOMES = [value for value, _label in Contact.Outcome.choices
                   if value not in Contact.DEBT_OUTCOMES]
 
 
-def _ordered(choices: Any, keys: dict[str, str]) -> list[tuple[str, Any]]:
+def _ordered(choices: Any, keys: Collection[str]) -> list[tuple[str, Any]]:
     labels = dict(choices.choices)
     first = [(value, labels[value]) for value in keys]
     return first + [(value, label) for value, label in choices.choices if value not in keys]
@@ -96,13 +97,15 @@ class OutcomeForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Notes")}))
 
-    def __init__(self, *args: Any, invoices: list[Any] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, invoices: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dispute_invoices"].choices = [
+        disputed = cast(forms.MultipleChoiceField, self.fields["dispute_invoices"])
+        disputed.choices = [
             (str(row.invoice.pk), row.invoice.number) for row in invoices]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Django's clean() returns; its stub says it may be None
         outcomes = set(data.get("outcomes") or [])
         rpc = data.get("party") == Contact.Party.RIGHT_PARTY_VERIFIED
         if not rpc:

@@ -25,10 +25,10 @@ from django.utils.translation import gettext_lazy as _
 from compliance.models import ContactAttempt, ContactDecision, ContactHold
 from compliance.rules import AttemptResult as _AttemptResult
 from compliance.rules import Party as _Party
-from portfolio.models import MONEY, Client, CreditNote, Debtor, Invoice
+from portfolio.models import MONEY, Client, CreditNote, Debtor, Invoice, MoneyDigits
 
 # Case priority: an expected loss in the case's currency plus boosts (recovery/priority.py).
-PRIORITY = {"max_digits": 18, "decimal_places": 4}
+PRIORITY: MoneyDigits = {"max_digits": 18, "decimal_places": 4}
 NOTES_MAX = 2000
 
 

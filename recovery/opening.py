@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portfolio.models import Client, Debtor
-from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED, sql_literals
+from portfolio.sql import INVOICE_PAYABLE, INVOICE_UNSETTLED, SqlValue, sql_literals
 from recovery.models import Callback, CollectionCase
 
 # Statuses, stages and reasons in the SQL below, from the models' choices (portfolio/sql.py).
@@ -84,13 +84,13 @@ def _random_strategy() -> str:
     return f"CASE WHEN (random() & 1) = 0 THEN {_EMPATHETIC} ELSE {_STANDARD} END"
 
 
-def _execute(sql: str, params: list[object]) -> int:
+def _execute(sql: str, params: list[SqlValue]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
-def _open(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
+def _open(client: Client, as_of: SqlValue, lo: int, hi: int, now: SqlValue) -> int:
     # Constant SQL; every value is a parameter.
     sql = (
         "INSERT INTO recovery_collectioncase (client_id, debtor_id, status, stage, opened_at, "  # noqa: S608
@@ -111,7 +111,7 @@ def _open(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
                           client.pk, as_of, client.currency, lo, hi])
 
 
-def _refresh(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
+def _refresh(client: Client, as_of: SqlValue, lo: int, hi: int, now: SqlValue) -> int:
     """Amount and oldest due date of the open cases whose figures moved (only those rows are
     written: a daily run over an unchanged portfolio writes nothing)."""
     sql = (
@@ -144,7 +144,7 @@ def _in_range() -> str:
             "AND recovery_collectioncase.debtor_id < %s")
 
 
-def _hold(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> tuple[int, int]:
+def _hold(client: Client, as_of: SqlValue, lo: int, hi: int, now: SqlValue) -> tuple[int, int]:
     """Hold the cases with nothing payable overdue but disputed invoices; release the cases
     held for that reason that have something payable again."""
     held = _execute(
@@ -161,7 +161,7 @@ def _hold(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> tupl
     return held, released
 
 
-def _close(client: Client, as_of: dt.date, lo: int, hi: int, now: object) -> int:
+def _close(client: Client, as_of: SqlValue, lo: int, hi: int, now: SqlValue) -> int:
     params = [client.pk, lo, hi, as_of]
     # Pending callbacks of the cases about to close have nothing left to talk about.
     _execute(

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
+from access.requests import PageRequest
 from access.scoping import object_get_for_user, scope_to_user
 from recovery import disputes, plans
 from recovery.models import (
@@ -118,7 +119,7 @@ def _plans(user: Any) -> QuerySet[PaymentPlan]:
 
 @login_required
 @permission_required("recovery.add_paymentplan", raise_exception=True)
-def plan_create(request: HttpRequest, case_pk: int) -> HttpResponse:
+def plan_create(request: PageRequest, case_pk: int) -> HttpResponse:
     """The plan form of a case; "Preview" shows the instalments without saving."""
     case = object_get_for_user(CollectionCase.objects.select_related("debtor", "client"),
                                request.user, pk=case_pk)
@@ -149,9 +150,9 @@ def plan_create(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("recovery.view_paymentplan", raise_exception=True)
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: PageRequest, pk: int) -> HttpResponse:
     plan = object_get_for_user(_plans(request.user), request.user, pk=pk)
-    history = []
+    history: list[PaymentPlan] = []
     older = plan.supersedes
     while older is not None and len(history) < 20:
         history.append(older)
@@ -167,7 +168,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("recovery.approve_paymentplan", raise_exception=True)
-def plan_approvals(request: HttpRequest) -> HttpResponse:
+def plan_approvals(request: PageRequest) -> HttpResponse:
     """The team leader's list: plans waiting for approval, oldest first."""
     waiting = (_plans(request.user).filter(status=PaymentPlan.Status.PENDING_APPROVAL)
                .select_related("client").order_by("created_at", "id")[:100])
@@ -175,7 +176,7 @@ def plan_approvals(request: HttpRequest) -> HttpResponse:
         "plans": waiting, "reason_form": ReasonForm()})
 
 
-def _plan_action(request: HttpRequest, pk: int, act: str) -> HttpResponse:
+def _plan_action(request: PageRequest, pk: int, act: str) -> HttpResponse:
     plan = object_get_for_user(PaymentPlan.objects.all(), request.user, pk=pk)
     form = ReasonForm(request.POST)
     try:
@@ -202,21 +203,21 @@ def _plan_action(request: HttpRequest, pk: int, act: str) -> HttpResponse:
 @login_required
 @permission_required("recovery.approve_paymentplan", raise_exception=True)
 @require_POST
-def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_approve(request: PageRequest, pk: int) -> HttpResponse:
     return _plan_action(request, pk, "approve")
 
 
 @login_required
 @permission_required("recovery.approve_paymentplan", raise_exception=True)
 @require_POST
-def plan_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_reject(request: PageRequest, pk: int) -> HttpResponse:
     return _plan_action(request, pk, "reject")
 
 
 @login_required
 @permission_required("recovery.add_paymentplan", raise_exception=True)
 @require_POST
-def plan_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_cancel(request: PageRequest, pk: int) -> HttpResponse:
     return _plan_action(request, pk, "cancel")
 
 
@@ -239,7 +240,7 @@ def _resolver_only(user: Any) -> None:
 
 
 @login_required
-def dispute_list(request: HttpRequest) -> HttpResponse:
+def dispute_list(request: PageRequest) -> HttpResponse:
     """The second-level user's screen: open disputes, oldest first; or the resolved ones."""
     _resolver_only(request.user)
     status = "resolved" if request.GET.get("status") == "resolved" else "open"
@@ -248,26 +249,26 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(status=Dispute.Status.OPEN).order_by("opened_at", "id")
     else:
         rows = rows.exclude(status=Dispute.Status.OPEN).order_by("-resolved_at", "-id")
-    rows = list(rows[:50])
+    page = list(rows[:50])
     # The debtor's story beside each dispute: the last contacts of its debtor (one query).
-    debtor_ids = {d.debtor_id for d in rows}
+    debtor_ids = {d.debtor_id for d in page}
     story: dict[int, list[CollectionContact]] = {}
     contacts = scope_to_user(CollectionContact.objects.filter(debtor_id__in=debtor_ids),
                              request.user)
     for contact in contacts.select_related("agent").order_by("-saved_at")[:300]:
         if len(story.setdefault(contact.debtor_id, [])) < 3:
             story[contact.debtor_id].append(contact)
-    for dispute in rows:
+    for dispute in page:
         dispute.story = story.get(dispute.debtor_id, [])  # type: ignore[attr-defined]
         dispute.total = sum((link.amount for link in dispute.links.all()),  # type: ignore[attr-defined]
                             Decimal("0"))
     return render(request, "recovery/disputes/list.html", {
-        "disputes": rows, "status": status, "form": ResolveForm()})
+        "disputes": page, "status": status, "form": ResolveForm()})
 
 
 @login_required
 @require_POST
-def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_resolve(request: PageRequest, pk: int) -> HttpResponse:
     _resolver_only(request.user)
     dispute = object_get_for_user(Dispute.objects.all(), request.user, pk=pk)
     form = ResolveForm(request.POST)

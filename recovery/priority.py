@@ -34,7 +34,7 @@ from scoring.selectors import debtor_scores_latest
 UNSCORED_PROBABILITY = Decimal("0.5")
 DAY_POINTS = Decimal("2")
 MAX_DAYS = 365
-STAGE_POINTS = {
+STAGE_POINTS: dict[str, Decimal] = {
     CollectionCase.Stage.FIRST_LEVEL: Decimal("0"),
     CollectionCase.Stage.SECOND_LEVEL: Decimal("500"),
     CollectionCase.Stage.COMPLAINT: Decimal("1000"),
@@ -69,7 +69,7 @@ def priority_explain(*, overdue: Decimal, probability: Decimal | None, days_over
                      broken_promise: bool) -> tuple[Decimal, list[dict[str, object]]]:
     """The priority and its reasons from the case's facts. Pure."""
     scored = probability is not None
-    p = probability if scored else UNSCORED_PROBABILITY
+    p = probability if probability is not None else UNSCORED_PROBABILITY
     reasons = [_reason("expected_loss", p * overdue, probability=str(p), amount=str(overdue))]
     if not scored:
         reasons.append({"code": "unscored", "label": LABELS["unscored"], "value": "0"})
@@ -84,7 +84,7 @@ def priority_explain(*, overdue: Decimal, probability: Decimal | None, days_over
         reasons.append(_reason("callback_due", CALLBACK_DUE_POINTS))
     if broken_promise:
         reasons.append(_reason("broken_promise", BROKEN_PROMISE_POINTS))
-    total = sum((Decimal(r["value"]) for r in reasons), Decimal("0")).quantize(_Q4)
+    total = sum((Decimal(str(r["value"])) for r in reasons), Decimal("0")).quantize(_Q4)
     return total, reasons
 
 

@@ -4,6 +4,7 @@ and the case itself, a debtor's whole story, the queue's state and each agent's 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,7 +161,7 @@ def queue_state(*, user: AnyUser, now: dt.datetime | None = None) -> QueueState:
     )
 
 
-def agent_day(*, user: AnyUser, day: dt.date | None = None) -> list[dict[str, Any]]:
+def agent_day(*, user: AnyUser, day: dt.date | None = None) -> list[Mapping[str, Any]]:
     """Each agent's contacts on `day` (the user's clients): count, right-party contacts,
     promises taken, average handle time in seconds (one query; recovery_contact_agent_day)."""
     day = day or timezone.localdate()
@@ -168,8 +169,10 @@ def agent_day(*, user: AnyUser, day: dt.date | None = None) -> list[dict[str, An
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     contacts = scope_to_user(CollectionContact.objects.all(), user).filter(
         saved_at__gte=start, saved_at__lt=start + dt.timedelta(days=1), agent__isnull=False)
+    # django-stubs' plugin takes the count named promises for the model's reverse relation;
+    # after values() it is a plain annotation, as Django has it.
     return list(
-        contacts.values("agent_id", "agent__username", "agent__first_name",
+        contacts.values("agent_id", "agent__username", "agent__first_name",  # type: ignore[no-redef]
                         "agent__last_name")
         .annotate(contacts=Count("id", distinct=True),
                   right_party=Count("id", filter=Q(party="right_party_verified"),

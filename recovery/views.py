@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
+from access.requests import PageRequest
 from access.scoping import access_for
 from compliance import services as compliance_services
 from recovery import services, workspace
@@ -42,7 +43,7 @@ def _require(allowed: bool) -> None:
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: PageRequest) -> HttpResponse:
     _require(workspace.may_work_cases(request.user))
     return render(request, "recovery/queue.html",
                   {"day": workspace.agent_day(user=request.user), "now": timezone.now(),
@@ -51,7 +52,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def next_case(request: HttpRequest) -> HttpResponse:
+def next_case(request: PageRequest) -> HttpResponse:
     """Claim the best case this agent may work now and open its workspace."""
     _require(workspace.may_work_cases(request.user))
     try:
@@ -71,7 +72,7 @@ def next_case(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
-def _workspace_context(request: HttpRequest, case: CollectionCase,
+def _workspace_context(request: PageRequest, case: CollectionCase,
                        form: OutcomeForm | None = None) -> dict[str, Any]:
     now = timezone.now()
     debtor = case.debtor
@@ -98,15 +99,16 @@ def _workspace_context(request: HttpRequest, case: CollectionCase,
         "mine": mine, "may_work": may_work,
         "claimable": may_work and not mine and (case.claim_expires_at is None
                                                 or case.claim_expires_at <= now),
-        "form": form, "keys": {str(value): key for value, key in
-                 {**RESULT_KEYS, **PARTY_KEYS, **OUTCOME_KEYS}.items()},
+        "form": form, "keys": {str(value): key for shortcuts in (RESULT_KEYS, PARTY_KEYS,
+                                                                OUTCOME_KEYS)
+                               for value, key in shortcuts.items()},
         "other_outcomes": [str(value) for value in OTHER_OUTCOMES],
         **debtor_score_context(debtor=debtor),
     }
 
 
 @login_required
-def case_workspace(request: HttpRequest, pk: int) -> HttpResponse:
+def case_workspace(request: PageRequest, pk: int) -> HttpResponse:
     case = workspace.case_get_for_user(user=request.user, pk=pk)  # 404 for another client
     _require(not access_for(request.user).is_client_viewer
              and request.user.has_perm("recovery.view_collectioncase"))
@@ -115,7 +117,7 @@ def case_workspace(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_claim(request: HttpRequest, pk: int) -> HttpResponse:
+def case_claim(request: PageRequest, pk: int) -> HttpResponse:
     case = workspace.case_get_for_user(user=request.user, pk=pk)
     _require(workspace.may_work_cases(request.user))
     try:
@@ -127,7 +129,7 @@ def case_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_extend(request: HttpRequest, pk: int) -> HttpResponse:
+def case_extend(request: PageRequest, pk: int) -> HttpResponse:
     """The open workspace keeps its claim alive (htmx, every few minutes) while the call lasts
     longer than the lease."""
     case = workspace.case_get_for_user(user=request.user, pk=pk)
@@ -141,7 +143,7 @@ def case_extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_release(request: HttpRequest, pk: int) -> HttpResponse:
+def case_release(request: PageRequest, pk: int) -> HttpResponse:
     case = workspace.case_get_for_user(user=request.user, pk=pk)
     _require(workspace.may_work_cases(request.user))
     services.case_release(case=case, agent=request.user)
@@ -151,7 +153,7 @@ def case_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def outcome(request: PageRequest, pk: int) -> HttpResponse:
     """Record the contact; the form comes back with the service's error and every value kept,
     or the saved panel with its "Next case" button."""
     case = workspace.case_get_for_user(user=request.user, pk=pk)
@@ -191,14 +193,14 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def control_room(request: HttpRequest) -> HttpResponse:
+def control_room(request: PageRequest) -> HttpResponse:
     _require(workspace.may_watch_desk(request.user))
     template = ("recovery/control_room.html#live" if request.htmx
                 else "recovery/control_room.html")
     return render(request, template, _room_context(request))
 
 
-def _room_context(request: HttpRequest) -> dict[str, Any]:
+def _room_context(request: PageRequest) -> dict[str, Any]:
     """The desk's own state and the panels higher apps add (recovery.control_panels)."""
     return {"room": workspace.control_room(user=request.user),
             "panels": control_panels_for(request)}
@@ -206,7 +208,7 @@ def _room_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def override_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def override_decide(request: PageRequest, pk: int) -> HttpResponse:
     """Approve or reject a contact-rule override from the control room (compliance's service
     decides who may)."""
     _require(workspace.may_watch_desk(request.user)

@@ -9,6 +9,7 @@ The story is capped per kind (STORY_LIMIT): the workspace shows the latest, the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -253,7 +254,7 @@ def opened_at_from(token: str, *, case: CollectionCase, user: AnyUser) -> dt.dat
     """The opening time in `token`, or None when it is forged, stale or for another case."""
     try:
         data = signing.loads(token, salt=_OPENED_SALT,
-                             max_age=OPENED_MAX_AGE.total_seconds())
+                             max_age=OPENED_MAX_AGE)
     except signing.BadSignature:
         return None
     if data.get("case") != case.pk or data.get("user") != user.pk:
@@ -311,8 +312,11 @@ def control_room(*, user: AnyUser, now: dt.datetime | None = None) -> ControlRoo
         .select_related("debtor").order_by("promised_date", "id")[:50])
     # The outcomes list as its JSON text: a JSON containment lookup does not exist on SQLite.
     outcome = "outcomes_text__contains"
-    per_agent = (scope_to_user(CollectionContact.objects.filter(
-        saved_at__gte=start, saved_at__lt=end, agent__isnull=False), user)
+    # django-stubs' plugin takes the counts named promises, plans and disputes for the model's
+    # reverse relations; after values() they are plain annotations, as Django has them.
+    per_agent: Iterable[Mapping[str, Any]] = (
+        scope_to_user(CollectionContact.objects.filter(  # type: ignore[no-redef]
+            saved_at__gte=start, saved_at__lt=end, agent__isnull=False), user)
         .annotate(outcomes_text=Cast("outcomes", TextField()))
         .values("agent_id", "agent__username", "agent__first_name", "agent__last_name")
         .annotate(

@@ -8,7 +8,7 @@ gradient-boosting challenger. The ledger training and the CSV evaluation both us
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from scoring.scorecard import fit_scorecard, scorecard_predict
+from scoring.scorecard import Values, fit_scorecard, scorecard_predict
 
 KIND_SCORECARD = "scorecard"
 KIND_GBM = "gbm"
@@ -50,7 +50,7 @@ def calibration_table(y: np.ndarray, p: np.ndarray, *, bins: int = 10) -> list[d
     return table
 
 
-def reference_distribution(values: Sequence[Any], *, categorical: bool = False,
+def reference_distribution(values: Values, *, categorical: bool = False,
                            bins: int = 10) -> dict[str, Any]:
     """The training distribution kept for PSI: decile edges (or categories) and their shares."""
     if categorical:
@@ -77,13 +77,13 @@ def _bin_counts(edges: Sequence[float], x: np.ndarray) -> np.ndarray:
     return np.bincount(index, minlength=len(edges) + 2)
 
 
-def _category_counts(values: Sequence[Any]) -> dict[str, int]:
+def _category_counts(values: Values) -> dict[str, int]:
     """Counts per category (each value as text), in sorted order."""
     counts = Counter(map(str, values))
     return {label: counts[label] for label in sorted(counts)}
 
 
-def distribution_counts(reference: dict[str, Any], values: Sequence[Any]) -> dict[str, int]:
+def distribution_counts(reference: dict[str, Any], values: Values) -> dict[str, int]:
     """How many `values` fall in each of the reference's bins (or categories).
 
     Counts, not shares, so that the counts of a run's chunks add up to the run's: a batch run
@@ -122,14 +122,14 @@ def psi_from_counts(reference: dict[str, Any], counts: dict[str, int]) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-def psi(reference: dict[str, Any], values: Sequence[Any]) -> float:
+def psi(reference: dict[str, Any], values: Values) -> float:
     """Population stability index of `values` against a reference distribution."""
     return psi_from_counts(reference, distribution_counts(reference, values))
 
 
 # --- the two model kinds on plain columns ------------------------------------------------------
 
-def _gbm_encode(columns: dict[str, Sequence[Any]], names: list[str], categorical: set[str],
+def _gbm_encode(columns: Mapping[str, Values], names: list[str], categorical: set[str],
                 codes: dict[str, list[str]]) -> np.ndarray:
     """A float matrix: numeric columns as they are, categories as their training code (NaN if
     unseen, which the booster treats as missing)."""
@@ -143,7 +143,7 @@ def _gbm_encode(columns: dict[str, Sequence[Any]], names: list[str], categorical
     return np.column_stack(out)
 
 
-def fit_model(kind: str, columns: dict[str, Sequence[Any]], y: np.ndarray, *,
+def fit_model(kind: str, columns: Mapping[str, Values], y: np.ndarray, *,
               categorical: set[str], monotone: dict[str, str] | None = None,
               random_state: int = 0) -> dict[str, Any]:
     """Fit a scorecard or a gradient-boosting model; the result is a plain dict (skops-safe)."""
@@ -163,14 +163,14 @@ def fit_model(kind: str, columns: dict[str, Sequence[Any]], y: np.ndarray, *,
             "codes": codes, "booster": booster}
 
 
-def predict_model(model: dict[str, Any], columns: dict[str, Sequence[Any]]) -> np.ndarray:
+def predict_model(model: dict[str, Any], columns: Mapping[str, Values]) -> np.ndarray:
     if model["kind"] == KIND_SCORECARD:
         return scorecard_predict(model["scorecard"], columns)
     matrix = _gbm_encode(columns, model["features"], set(model["categorical"]), model["codes"])
     return model["booster"].predict_proba(matrix)[:, 1]
 
 
-def cross_validate(columns: dict[str, Sequence[Any]], y: np.ndarray, *, categorical: set[str],
+def cross_validate(columns: Mapping[str, Values], y: np.ndarray, *, categorical: set[str],
                    kinds: Sequence[str] = (KIND_SCORECARD, KIND_GBM), n_splits: int = 5,
                    n_repeats: int = 3, random_state: int = 0) -> dict[str, dict[str, Any]]:
     """Repeated stratified k-fold; binning and encodings are fitted inside each fold only.

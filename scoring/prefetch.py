@@ -20,6 +20,7 @@ transaction of its own (see `scoring_chunk_score`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import queue
 import threading
@@ -160,6 +161,6 @@ def features_read_ahead(*, client_id: int, parts: Sequence[tuple[int, int]], as_
     """
     pool = _readers()
     return PartsReadAhead([
-        pool.submit(lambda a=lo, b=hi: _part_read(client_id=client_id, lo=a, hi=b, as_of=as_of,
-                                                  segment=segment))
+        pool.submit(functools.partial(_part_read, client_id=client_id, lo=lo, hi=hi,
+                                      as_of=as_of, segment=segment))
         for lo, hi in parts])

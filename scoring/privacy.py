@@ -3,14 +3,14 @@ with the model version and the reasons that explain it (GDPR Art. 15(1)(h))."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from portfolio.models import Debtor
 from portfolio.privacy import PrivacySection
 from scoring.models import DebtorScore
 
 
-def _export(debtor: Debtor) -> list[dict[str, Any]]:
+def _export(debtor: Debtor) -> Sequence[Mapping[str, object]]:
     return list(DebtorScore.objects.filter(debtor=debtor).order_by("as_of", "id")
                 .values("as_of", "model__version", "model__kind", "probability", "points",
                         "band", "reasons"))

@@ -27,11 +27,14 @@ that skops stores it without trusting any class of ours.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+
+# One feature's values: a list as read from the database, or a numpy column after encoding.
+Values = Sequence[Any] | np.ndarray
 
 TARGET_POINTS = 600
 TARGET_ODDS = 19.0
@@ -154,7 +157,7 @@ def fit_numeric_bins(x: np.ndarray, y: np.ndarray, *, monotone: str | None = Non
     }
 
 
-def fit_categorical_bins(x: Sequence[Any], y: np.ndarray, *,
+def fit_categorical_bins(x: Values, y: np.ndarray, *,
                          min_share: float = MIN_BIN_SHARE) -> dict[str, Any]:
     """One bin per category; rare and unseen categories share the "other" bin."""
     values = np.array([MISSING if v is None or v == "" else str(v) for v in x], dtype=object)
@@ -178,7 +181,7 @@ def fit_categorical_bins(x: Sequence[Any], y: np.ndarray, *,
     }
 
 
-def bin_index(binning: dict[str, Any], x: Sequence[Any]) -> np.ndarray:
+def bin_index(binning: dict[str, Any], x: Values) -> np.ndarray:
     """The bin of each value; for numeric binnings -1 means missing."""
     if binning["type"] == "numeric":
         values = np.asarray(x, dtype=float)
@@ -190,7 +193,7 @@ def bin_index(binning: dict[str, Any], x: Sequence[Any]) -> np.ndarray:
                      for v in x], dtype=int)
 
 
-def woe_transform(binning: dict[str, Any], x: Sequence[Any]) -> np.ndarray:
+def woe_transform(binning: dict[str, Any], x: Values) -> np.ndarray:
     index = bin_index(binning, x)
     woe = np.asarray(binning["woe"], dtype=float)
     if binning["type"] == "numeric":
@@ -198,7 +201,7 @@ def woe_transform(binning: dict[str, Any], x: Sequence[Any]) -> np.ndarray:
     return woe[index]
 
 
-def fit_scorecard(columns: dict[str, Sequence[Any]], y: np.ndarray, *,
+def fit_scorecard(columns: Mapping[str, Values], y: np.ndarray, *,
                   categorical: set[str], monotone: dict[str, str] | None = None,
                   ) -> dict[str, Any]:
     """Bin every column, fit a logistic regression on the WoE, scale to points."""
@@ -242,18 +245,18 @@ def fit_scorecard(columns: dict[str, Sequence[Any]], y: np.ndarray, *,
     }
 
 
-def scorecard_woe_matrix(card: dict[str, Any], columns: dict[str, Sequence[Any]]) -> np.ndarray:
+def scorecard_woe_matrix(card: dict[str, Any], columns: Mapping[str, Values]) -> np.ndarray:
     return np.column_stack([woe_transform(card["binnings"][n], columns[n])
                             for n in card["features"]])
 
 
-def scorecard_predict(card: dict[str, Any], columns: dict[str, Sequence[Any]]) -> np.ndarray:
+def scorecard_predict(card: dict[str, Any], columns: Mapping[str, Values]) -> np.ndarray:
     """Probability of bad for each row."""
     return card["regression"].predict_proba(scorecard_woe_matrix(card, columns))[:, 1]
 
 
 def scorecard_attribute_points(card: dict[str, Any],
-                               columns: dict[str, Sequence[Any]]) -> dict[str, np.ndarray]:
+                               columns: Mapping[str, Values]) -> dict[str, np.ndarray]:
     """Each row's points per characteristic (the attribute its value falls in)."""
     result = {}
     for name in card["features"]:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -34,7 +34,7 @@ from scoring.evaluation import (
 )
 from scoring.features import FEATURE_NAMES, debtor_features
 from scoring.models import DebtorScore, ScoringModel, StabilityCounts
-from scoring.prefetch import features_read_ahead, id_parts
+from scoring.prefetch import PartsReadAhead, features_read_ahead, id_parts
 from scoring.reasons import reasons_compact
 from scoring.scorecard import (
     PROBABILITY_PLACES,
@@ -125,12 +125,12 @@ def scoring_model_train(*, client: Client, training_date: dt.date | None = None,
     return created
 
 
-def _may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
+def _may(user: User | AnonymousUser, permission: str) -> bool:
     return bool(user.is_authenticated and user.has_perm(permission))
 
 
 def scoring_model_promote(*, model: ScoringModel,
-                          user: AbstractBaseUser | AnonymousUser) -> ScoringModel:
+                          user: User | AnonymousUser) -> ScoringModel:
     """Make `model` its client and segment's champion; the previous champion retires."""
     if not _may(user, "scoring.promote_scoringmodel"):
         raise DomainError("Only a credit manager may promote a model.", code="forbidden")
@@ -189,7 +189,7 @@ def scoring_run_plan(*, client: Client) -> list[tuple[int, int, int]]:
 
     Stability is measured by the chunks themselves (`stability_counts`), on every debtor.
     """
-    plan = []
+    plan: list[tuple[int, int, int]] = []
     for model in models_to_run(client_id=client.pk):
         plan.extend((model.pk, lo, hi)
                     for lo, hi in chunk_ranges(client_id=client.pk, segment=model.segment))
@@ -281,7 +281,7 @@ def _part_scored(model: ScoringModel, features: dict[str, np.ndarray]) -> _Score
 
 
 def _chunk_features(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date,
-                    read_ahead: bool) -> Iterator[dict[str, np.ndarray]]:
+                    read_ahead: bool) -> PartsReadAhead | Iterator[dict[str, np.ndarray]]:
     """The chunk's features, in parts read ahead by the reader threads where that is possible.
 
     `read_ahead` (PostgreSQL outside a caller's transaction: a Celery task, the run command):
@@ -308,7 +308,8 @@ def scoring_chunk_score(*, model: ScoringModel, lo: int, hi: int, as_of: dt.date
     # Decided here, before this function's own transaction begins.
     read_ahead = connection.vendor == "postgresql" and not connection.in_atomic_block
     features = _chunk_features(model=model, lo=lo, hi=hi, as_of=as_of, read_ahead=read_ahead)
-    with closing(features) if read_ahead else nullcontext():
+    # Read ahead, the parts still queued are cancelled (or waited for) when scoring stops.
+    with closing(features) if isinstance(features, PartsReadAhead) else nullcontext():
         # The model loads (once per process) while the first parts are read.
         artifact_load(model.artifact_path, model.artifact_sha256)
         scored: Iterator[_ScoredPart] = (

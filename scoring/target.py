@@ -73,8 +73,9 @@ def _label_sql(d: Dialect) -> str:
 
 def debtor_labels(*, client_id: int, lo: int, hi: int, as_of: dt.date) -> dict[int, int]:
     """{debtor_id: 1 bad / 0 good} for the labelled debtors in the keyset range, as of a date."""
-    params = {"client": client_id, "lo": lo, "hi": hi, "as_of": as_of.isoformat(),
-              "horizon": (as_of + dt.timedelta(days=HORIZON_DAYS)).isoformat()}
+    params: dict[str, int | str] = {
+        "client": client_id, "lo": lo, "hi": hi, "as_of": as_of.isoformat(),
+        "horizon": (as_of + dt.timedelta(days=HORIZON_DAYS)).isoformat()}
     with connection.cursor() as cursor:
         cursor.execute(_label_sql(Dialect(connection.vendor)), params)
         return {int(debtor_id): int(bad) for debtor_id, bad in cursor.fetchall()}

@@ -7,6 +7,7 @@ chunk so that any number of workers share it; a chunk is safe to run twice (acks
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from celery import shared_task
 from django.db import transaction
@@ -46,8 +47,8 @@ def scoring_run_task(client_id: int, as_of: str | None = None) -> int:
     day = _date(as_of)
     plan = scoring_run_plan(client=client)
     for model_id, lo, hi in plan:
-        transaction.on_commit(lambda m=model_id, a=lo, b=hi: scoring_chunk_task.delay(
-            m, a, b, day.isoformat()))
+        transaction.on_commit(functools.partial(scoring_chunk_task.delay, model_id, lo, hi,
+                                                day.isoformat()))
     return len(plan)
 
 
@@ -59,4 +60,4 @@ def scoring_nightly_task() -> None:
                   .order_by("client_id").values_list("client_id", flat=True).distinct())
     today = timezone.localdate().isoformat()
     for client_id in client_ids:
-        transaction.on_commit(lambda c=client_id: scoring_run_task.delay(c, today))
+        transaction.on_commit(functools.partial(scoring_run_task.delay, client_id, today))

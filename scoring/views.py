@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
+from access.requests import PageRequest
 from access.scoping import object_get_for_user, scope_to_user
 from portfolio.models import Client, Debtor
 from scoring import selectors
@@ -31,14 +32,14 @@ def _date_or_none(value: object) -> dt.date | None:
         return None
 
 
-def _client_for_user(request: HttpRequest) -> Client:
+def _client_for_user(request: PageRequest) -> Client:
     return object_get_for_user(Client.objects.all(), request.user, client_field="pk",
                                pk=request.POST.get("client"))
 
 
 @login_required
 @permission_required("scoring.view_scoringmodel", raise_exception=True)
-def model_list(request: HttpRequest) -> HttpResponse:
+def model_list(request: PageRequest) -> HttpResponse:
     models = selectors.scoring_model_list_for_user(user=request.user)
     clients = scope_to_user(Client.objects.order_by("name"), request.user, client_field="pk")
     return render(request, "scoring/model_list.html", {"models": models, "clients": clients})
@@ -46,7 +47,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("scoring.view_scoringmodel", raise_exception=True)
-def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def model_detail(request: PageRequest, pk: int) -> HttpResponse:
     model = selectors.scoring_model_get_for_user(user=request.user, pk=pk)
     stability = selectors.stability_rows(model)
     calibration = {
@@ -67,7 +68,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("scoring.promote_scoringmodel", raise_exception=True)
-def model_promote(request: HttpRequest, pk: int) -> HttpResponse:
+def model_promote(request: PageRequest, pk: int) -> HttpResponse:
     model = selectors.scoring_model_get_for_user(user=request.user, pk=pk)
     try:
         scoring_model_promote(model=model, user=request.user)
@@ -81,7 +82,7 @@ def model_promote(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("scoring.run_scoringmodel", raise_exception=True)
-def run_now(request: HttpRequest) -> HttpResponse:
+def run_now(request: PageRequest) -> HttpResponse:
     client = _client_for_user(request)
     today = timezone.localdate().isoformat()
     transaction.on_commit(lambda: scoring_run_task.delay(client.pk, today))
@@ -92,7 +93,7 @@ def run_now(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("scoring.train_scoringmodel", raise_exception=True)
-def train_now(request: HttpRequest) -> HttpResponse:
+def train_now(request: PageRequest) -> HttpResponse:
     client = _client_for_user(request)
     transaction.on_commit(lambda: scoring_train_task.delay(client.pk))
     messages.success(request, _("Training for %(client)s has been queued.") % {"client": client})
@@ -108,7 +109,7 @@ def debtor_score_context(*, debtor: Debtor) -> dict[str, object]:
 
 @login_required
 @permission_required("scoring.view_debtorscore", raise_exception=True)
-def debtor_score(request: HttpRequest, pk: int) -> HttpResponse:
+def debtor_score(request: PageRequest, pk: int) -> HttpResponse:
     debtor = selectors.debtor_get_for_user(user=request.user, pk=pk)
     context = debtor_score_context(debtor=debtor)
     context["history"] = selectors.score_history(debtor=debtor)

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
+from django.db.models import Model
 
 from access.models import ClientUser, Membership
 from portfolio.models import Client, ContactPoint, Debtor, Invoice, Payment
 
+ModelT = TypeVar("ModelT", bound=Model)
 
-class ClientFactory(factory.django.DjangoModelFactory):
+
+class ModelFactory(factory.django.DjangoModelFactory[ModelT]):
+    """A model factory whose call, `SomeFactory(**fields)`, is typed as the model it creates.
+
+    factory_boy's metaclass turns that call into `SomeFactory.create(**fields)`, but its
+    `__call__` carries no types, so mypy reads the call as the factory's own constructor and
+    types the result as the factory. The `__new__` below exists for the type checker only and
+    tells it what the call really returns.
+    """
+
+    if TYPE_CHECKING:
+        # mypy wants `__new__` to return the class's own instance; this one deliberately
+        # describes the metaclass's call instead, which creates the model.
+        def __new__(cls, **kwargs: Any) -> ModelT:  # type: ignore[misc]
+            ...
+
+
+class ClientFactory(ModelFactory[Client]):
     class Meta:
         model = Client
 
@@ -24,7 +44,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     reporting_timezone = "Europe/Rome"
 
 
-class DebtorFactory(factory.django.DjangoModelFactory):
+class DebtorFactory(ModelFactory[Debtor]):
     class Meta:
         model = Debtor
 
@@ -36,7 +56,7 @@ class DebtorFactory(factory.django.DjangoModelFactory):
     timezone = "Europe/Rome"
 
 
-class ContactPointFactory(factory.django.DjangoModelFactory):
+class ContactPointFactory(ModelFactory[ContactPoint]):
     class Meta:
         model = ContactPoint
 
@@ -47,7 +67,7 @@ class ContactPointFactory(factory.django.DjangoModelFactory):
     timezones = factory.LazyFunction(lambda: ["Europe/Rome"])
 
 
-class InvoiceFactory(factory.django.DjangoModelFactory):
+class InvoiceFactory(ModelFactory[Invoice]):
     class Meta:
         model = Invoice
 
@@ -62,7 +82,7 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     status = Invoice.Status.OPEN
 
 
-class PaymentFactory(factory.django.DjangoModelFactory):
+class PaymentFactory(ModelFactory[Payment]):
     class Meta:
         model = Payment
 
@@ -75,7 +95,7 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     unallocated_amount = factory.SelfAttribute("amount")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         skip_postgeneration_save = True

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import schemathesis
@@ -121,8 +122,9 @@ def test_every_operation_answers_what_the_schema_says(case, credit_manager_token
 
 # --- The responses the review found untrue, checked on rows that exist -----------------------
 
-def _call(credit_manager_token, path: str, method: str, **case: object) -> tuple[int, object]:
-    """One call through the schema's own case, validated by the same checks."""
+def _call(credit_manager_token, path: str, method: str, **case: Any) -> tuple[int, Any]:
+    """One call through the schema's own case, validated by the same checks; the status and
+    the decoded JSON body (whatever shape the operation documents)."""
     operation = schema[path][method]
     if "body" in case:
         case.setdefault("media_type", "application/json")

@@ -5,6 +5,7 @@ Values are copied here (not imported from code) so that the migration stays what
 when it ran; later changes are new pack versions, published by a credit manager."""
 
 import datetime as dt
+from typing import Any
 
 from django.db import migrations
 
@@ -20,7 +21,7 @@ def _week(weekdays, saturday, sunday):
             "fri": weekdays, "sat": saturday, "sun": sunday}
 
 
-PACKS = [
+PACKS: list[dict[str, Any]] = [  # literal data: each pack's fields and its rules
     {
         "code": "IT", "name": "Italy", "country": "IT", "region": "", "is_default": True,
         "description": "Default pack: applies to every debtor whose country has no pack.",
@@ -106,7 +107,7 @@ def seed(apps, schema_editor):
     RulePack = apps.get_model("compliance", "RulePack")
     RulePackVersion = apps.get_model("compliance", "RulePackVersion")
     PackRule = apps.get_model("compliance", "PackRule")
-    created = {}
+    created: dict[str | None, Any] = {}  # by code; a pack without a base looks up None
     for spec in PACKS:
         pack = RulePack.objects.create(
             code=spec["code"], name=spec["name"], country=spec["country"],

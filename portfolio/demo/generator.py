@@ -214,7 +214,7 @@ def caring_policy_for(spec: ClientSpec, kind: str) -> DemoCaringPolicy | None:
     """The demo policy covering a debtor of this kind: its segment's, else the general one."""
     specific = [policy for policy in spec.caring if policy.segment == kind]
     general = [policy for policy in spec.caring if policy.segment == "all"]
-    return (specific or general or [None])[0]
+    return (specific or general)[0] if specific or general else None
 
 
 def _courtesy_draw(spec: ClientSpec, *, seed: int, number: str, due: dt.date, amount: int,

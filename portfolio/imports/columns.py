@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 DATE_FORMAT_HINT = "YYYY-MM-DD"
@@ -14,7 +15,7 @@ DATE_FORMAT_HINT = "YYYY-MM-DD"
 class Column:
     name: str
     required: bool
-    help: str
+    help: str | Promise  # translated lazily: rendered in the reader's language
     example: str
 
 

@@ -33,7 +33,7 @@ import tempfile
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
@@ -92,7 +92,7 @@ def _sha256(fileobj: IO[bytes]) -> str:
 
 
 def import_job_create(*, client: Client, kind: str, fileobj: IO[bytes], name: str,
-                      by: AbstractBaseUser | None, run_inline: bool | None = None) -> ImportJob:
+                      by: User | None, run_inline: bool | None = None) -> ImportJob:
     """Store an uploaded file as a new import and check it (inline when small, else by a
     worker). Refuses, storing nothing, an unknown kind or a file above the size limit."""
     if kind not in ImportJob.Kind.values:
@@ -307,7 +307,7 @@ def import_job_validate(*, job_id: int) -> ImportJob | None:
     return ImportJob.objects.get(pk=job_id)
 
 
-def import_job_commit_request(*, job: ImportJob, by: AbstractBaseUser | None,
+def import_job_commit_request(*, job: ImportJob, by: User | None,
                               run_inline: bool | None = None) -> ImportJob:
     """Ask for a checked job to be written: inline when small, else by a worker."""
     if job.status != Status.VALIDATED:

@@ -4,18 +4,21 @@ portfolio.imports.services, the same layer as the API and the command."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from access.errors import DomainError
-from access.scoping import scope_to_user
+from access.requests import PageRequest
+from access.scoping import AnyUser, scope_to_user
 from portfolio import selectors
 from portfolio.imports import services
 from portfolio.imports.columns import COLUMNS
@@ -32,15 +35,16 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportJob.Kind.choices, label=_("What the file holds"))
     file = forms.FileField(label=_("CSV (UTF-8) or XLSX file"))
 
-    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, user: AnyUser, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["client"].queryset = scope_to_user(Client.objects.order_by("name"), user,
-                                                       client_field="pk")
+        clients = cast(forms.ModelChoiceField, self.fields["client"])
+        clients.queryset = scope_to_user(Client.objects.order_by("name"), user,
+                                         client_field="pk")
 
 
 @login_required
 @_can_import
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: PageRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -61,7 +65,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @_can_import
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: PageRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
     template = "portfolio/imports/detail.html"
     if request.htmx:
@@ -87,7 +91,7 @@ def _job_message(job: ImportJob) -> str:
 @login_required
 @_can_import
 @require_POST
-def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def import_commit(request: PageRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
     try:
         services.import_job_commit_request(job=job, by=request.user)
@@ -98,7 +102,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @_can_import
-def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def import_template(request: PageRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in COLUMNS or fmt not in ("csv", "xlsx"):
         raise Http404
     if fmt == "csv":

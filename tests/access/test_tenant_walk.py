@@ -35,6 +35,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import models, transaction
+from django.http import StreamingHttpResponse
 from django.test import Client as HttpClient
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -209,6 +210,7 @@ def _build_side(letter: str, staff: list) -> Side:
 
 
 WHEN = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
+ANSWERED_AT = WHEN + dt.timedelta(hours=3)  # the seeded survey's answer
 
 
 def _build_credit(letter: str, client: Client, debtors: list, staff: list) -> None:
@@ -381,11 +383,11 @@ def _build_experience(letter: str, client: Client, staff: list) -> None:
         kind="transactional", trigger="collection_contact", case=contact.case, contact=contact,
         agent=staff[0], strategy="empathetic", status="answered", due_at=WHEN,
         medium="sms", destination=PHONES[letter], sent_at=WHEN,
-        expires_at=WHEN + dt.timedelta(days=14), answered_at=WHEN + dt.timedelta(hours=3))
+        expires_at=WHEN + dt.timedelta(days=14), answered_at=ANSWERED_AT)
     answer = Response.objects.create(
         id=base + 1, client=client, kind="transactional", survey=survey, debtor=contact.debtor,
         nps=3, comment=f"{tag} survey comment", complaint=True, language="it",
-        answered_at=survey.answered_at, trigger=survey.trigger, case=contact.case,
+        answered_at=ANSWERED_AT, trigger=survey.trigger, case=contact.case,
         agent=staff[0], strategy="empathetic")
     FollowUp.objects.create(id=base + 1, client=client, response=answer, debtor=contact.debtor,
                             assigned_to=staff[0], reason="detractor",
@@ -635,7 +637,8 @@ def test_no_route_shows_another_clients_data(world, walker, db):
             for url in urls:
                 response = browser.get(url)
                 walked += 1
-                body = (b"".join(response.streaming_content) if response.streaming
+                body = (b"".join(response.streaming_content)
+                        if isinstance(response, StreamingHttpResponse)
                         else response.content).decode("utf-8", "replace")
                 body = _without_echo(body, url)
                 found = sorted(m for m in forbidden if m in body)
@@ -722,7 +725,9 @@ def test_gdpr_requests_never_reach_another_clients_debtor(world, walker, db):
 def test_a_filter_naming_another_clients_row_answers_like_a_missing_row(client, personas, path):
     """No existence oracle: ?client=<B's id> and ?client=<no such id> get the same answer."""
     client.force_login(personas.agent)
-    missing = Client.objects.order_by("-pk").first().pk + 1000
+    last = Client.objects.order_by("-pk").first()
+    assert last is not None
+    missing = last.pk + 1000
 
     theirs = client.get(path, {"client": personas.client_b.pk})
     nobody = client.get(path, {"client": missing})

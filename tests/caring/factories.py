@@ -8,10 +8,10 @@ from decimal import Decimal
 import factory
 
 from caring.models import CaringPolicy, CourtesyCall
-from tests.factories import ClientFactory, ContactPointFactory, DebtorFactory
+from tests.factories import ClientFactory, ContactPointFactory, DebtorFactory, ModelFactory
 
 
-class CaringPolicyFactory(factory.django.DjangoModelFactory):
+class CaringPolicyFactory(ModelFactory[CaringPolicy]):
     class Meta:
         model = CaringPolicy
 
@@ -24,7 +24,7 @@ class CaringPolicyFactory(factory.django.DjangoModelFactory):
     seed = 12345
 
 
-class CourtesyCallFactory(factory.django.DjangoModelFactory):
+class CourtesyCallFactory(ModelFactory[CourtesyCall]):
     class Meta:
         model = CourtesyCall
 

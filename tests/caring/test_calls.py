@@ -143,6 +143,7 @@ def test_unreachable_is_retried_until_the_maximum_attempts(personas) -> None:
     before = timezone.now()
     call = _work(call, personas.agent, "unreachable")
     assert (call.status, call.attempts) == ("planned", 1)
+    assert call.scheduled_at is not None
     assert call.scheduled_at >= before + dt.timedelta(hours=3)
     call.scheduled_at = timezone.now()
     call.save()

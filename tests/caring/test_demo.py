@@ -49,7 +49,9 @@ def test_the_comparison_has_both_groups_and_called_invoices_paid_on_time_more_of
     assert called.invoices > 500
     assert control.invoices > 80
     assert control.on_time_rate.low is not None
-    assert called.on_time_rate.value > control.on_time_rate.value
+    called_rate, control_rate = called.on_time_rate.value, control.on_time_rate.value
+    assert called_rate is not None and control_rate is not None
+    assert called_rate > control_rate
     # Every called invoice belongs to one finished call with an outcome; control invoices
     # were never called.
     linked = set(CourtesyCallInvoice.objects.values_list("invoice_id", flat=True))

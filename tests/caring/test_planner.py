@@ -256,6 +256,7 @@ def test_each_slot_is_one_the_contact_engine_permits() -> None:
     rome = zoneinfo.ZoneInfo("Europe/Rome")
     moved = CourtesyCall.objects.get(debtor=debtor)
     kept = CourtesyCall.objects.get(debtor=free)
+    assert kept.scheduled_at is not None and moved.scheduled_at is not None
     assert kept.scheduled_at.astimezone(rome).time() < dt.time(14, 0)
     assert moved.scheduled_at.astimezone(rome).time() >= dt.time(14, 0), moved.schedule_reason
     assert moved.schedule_reason
@@ -277,6 +278,7 @@ def test_a_weekend_run_plans_slots_on_the_next_business_day() -> None:
     _invoice(DebtorFactory(client=policy.client), MONDAY + dt.timedelta(days=2))
     _plan(MONDAY - dt.timedelta(days=2))  # Saturday
     call = CourtesyCall.objects.get()
+    assert call.scheduled_at is not None
     assert call.scheduled_at.astimezone(zoneinfo.ZoneInfo("Europe/Rome")).date() == MONDAY
 
 

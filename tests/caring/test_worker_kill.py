@@ -113,8 +113,8 @@ def test_a_worker_killed_mid_plan_loses_nothing_and_duplicates_nothing(
         _send(client.pk)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            linked = CourtesyCallInvoice.objects.filter(client=client).count()
-            if linked > 0:
+            links = CourtesyCallInvoice.objects.filter(client=client).count()
+            if links > 0:
                 break
             time.sleep(0.01)
         _stop(first)  # SIGKILL in the middle of the run: whole chunks are committed, no more

@@ -30,8 +30,9 @@ def _debtor_with_phone_and_email(client):
 
 
 def _options(body: str) -> list[str]:
-    select = re.search(r'<select name="destination"[^>]*>(.*?)</select>', body, re.S).group(1)
-    return re.findall(r'<option value="([^"]*)"', select)
+    select = re.search(r'<select name="destination"[^>]*>(.*?)</select>', body, re.S)
+    assert select, body
+    return re.findall(r'<option value="([^"]*)"', select.group(1))
 
 
 def test_the_check_refuses_an_email_address_as_the_number_for_a_call(client, personas):

@@ -556,6 +556,7 @@ def test_every_decision_is_stored_as_evidence(personas):
     decision = can_contact(debtor, "call", phone, local(ROME, 2026, 9, 20, 10),
                            actor=personas.agent, purpose="manual_dial")
 
+    assert decision.decision_id is not None
     stored = ContactDecision.objects.get(pk=decision.decision_id)
     assert (stored.allowed, stored.rule_ids, stored.pack_code, stored.pack_version,
             stored.actor, stored.purpose) == (False, ["IT.calls_on_sundays"], "IT", 1,

@@ -24,6 +24,7 @@ def denied(personas):
     decision = can_contact(debtor, "call", phone, local(ROME, 2026, 9, 14, 10),
                            actor=personas.agent, purpose="manual_dial")
     assert decision.rule_ids == ["IT.min_spacing_minutes"]
+    assert decision.decision_id is not None
     return debtor, phone, ContactDecision.objects.get(pk=decision.decision_id)
 
 
@@ -97,6 +98,7 @@ def test_a_hold_cannot_be_overridden(personas):
     services.hold_place(debtor=debtor, kind="cease_communication",
                         starts_at=local(ROME, 2026, 9, 1))
     decision = can_contact(debtor, "call", phone, local(ROME, 2026, 9, 14, 10))
+    assert decision.decision_id is not None
 
     with pytest.raises(DomainError) as refused:
         services.contact_override_request(

@@ -8,11 +8,11 @@ import factory
 
 from credit.models import CreditTierPolicy, FinancialStatement
 from scoring.models import DebtorScore
-from tests.factories import DebtorFactory
+from tests.factories import DebtorFactory, ModelFactory
 from tests.scoring.factories import DebtorScoreFactory
 
 
-class CreditTierPolicyFactory(factory.django.DjangoModelFactory):
+class CreditTierPolicyFactory(ModelFactory[CreditTierPolicy]):
     class Meta:
         model = CreditTierPolicy
 
@@ -24,7 +24,7 @@ class CreditTierPolicyFactory(factory.django.DjangoModelFactory):
     review_months = 12
 
 
-class FinancialStatementFactory(factory.django.DjangoModelFactory):
+class FinancialStatementFactory(ModelFactory[FinancialStatement]):
     class Meta:
         model = FinancialStatement
 

@@ -48,10 +48,12 @@ def test_the_recommendation_shows_each_step():
 
     # min(10% of 1,000,000 = 100,000; 30% of 400,000 = 120,000) = 100,000; x 80% = 80,000
     assert result["amount"] == "80000.00"
-    labels = [step["label"] for step in result["steps"]]
+    steps = result["steps"]
+    assert isinstance(steps, list)
+    labels = [step["label"] for step in steps]
     assert labels[0] == "10% of 2025 revenue 1,000,000.00"
     assert "Score band B: factor 80%" in labels
-    assert result["steps"][-1]["value"] == "80,000.00"
+    assert steps[-1]["value"] == "80,000.00"
 
 
 def test_the_band_caps_and_a_missing_score_halves():

@@ -104,6 +104,7 @@ def test_reminders_go_once_per_service_time_period(personas, debtor):
     services.credit_request_submit(request=request, by=personas.agent)
     request.refresh_from_db()
     start = request.submitted_at
+    assert start is not None
     mail.outbox.clear()
 
     assert services.credit_reminders_send(now=start + dt.timedelta(hours=7)) == 0

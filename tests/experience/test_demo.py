@@ -58,6 +58,7 @@ def test_the_demo_writes_six_months_of_every_kind_and_status(demo_world):
     assert Response.objects.filter(client=client).count() >= 150
     oldest = Response.objects.filter(client=client, kind="transactional").order_by(
         "answered_at").first()
+    assert oldest is not None and oldest.answered_at is not None
     assert oldest.answered_at.date() < TODAY - dt.timedelta(days=100)
     # Comments in both languages touch the lexicon's themes.
     assert Response.objects.exclude(themes=[]).filter(language="it").exists()

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 
 from compliance.models import ContactAttempt, ContactDecision, ContactHold, ContactRestriction
@@ -101,10 +102,11 @@ def test_without_a_mobile_number_it_goes_by_e_mail_in_the_debtors_language() -> 
     assert message.to == ["anna@example.com"]
     assert "Acqua Alfa S.p.A." in message.subject
     assert "Due domande" in message.subject
+    assert isinstance(message, EmailMultiAlternatives)
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
-    assert links.survey_for_token(_token(message.body), NOW) == survey
-    assert _token(message.body) == _token(html)
+    assert links.survey_for_token(_token(str(message.body)), NOW) == survey
+    assert _token(str(message.body)) == _token(str(html))
     assert sms.outbox == []
 
 
@@ -124,9 +126,10 @@ def test_no_message_says_anything_about_a_debt(language) -> None:
     # Then neither message names a debt, an invoice or a sum of money
     [text] = sms.outbox
     [email] = mail.outbox
+    assert isinstance(email, EmailMultiAlternatives)
     html = email.alternatives[0][0]
     for body in (text.body, email.subject, email.body, html):
-        visible = re.sub(r"https://\S+|<[^>]+>", " ", body).lower()
+        visible = re.sub(r"https://\S+|<[^>]+>", " ", str(body)).lower()
         assert [word for word in DEBT_WORDS if word in visible] == []
         assert MONEY.findall(visible) == []
         assert "inv-7741" not in visible
@@ -147,6 +150,7 @@ def test_outside_the_window_the_survey_moves_to_the_engines_next_permitted_time(
     assert sms.outbox == []
     assert survey.status == Survey.Status.SCHEDULED
     assert survey.due_at == dt.datetime(2026, 3, 16, 8, 30, tzinfo=ROME)
+    assert survey.decision is not None
     assert survey.decision.allowed is False
     # ... and the next run on Monday sends it
     assert dispatch.surveys_dispatch(now=survey.due_at).sent == 1

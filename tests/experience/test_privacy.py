@@ -18,6 +18,7 @@ from tests.portfolio.test_privacy import TODAY, _paid_long_ago
 pytestmark = pytest.mark.django_db
 
 WHEN = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
+ANSWERED_AT = WHEN + dt.timedelta(hours=2)
 
 
 def _answered(debtor, *, comment: str = "Very kind operator, clear plan") -> Response:
@@ -26,11 +27,11 @@ def _answered(debtor, *, comment: str = "Very kind operator, clear plan") -> Res
         client=debtor.client, programme=programme, debtor=debtor, kind="transactional",
         trigger="collection_contact", status="answered", due_at=WHEN, medium="sms",
         destination="+393471234567", sent_at=WHEN, expires_at=WHEN + dt.timedelta(days=14),
-        answered_at=WHEN + dt.timedelta(hours=2), token_hash=f"{debtor.pk:064d}",
+        answered_at=ANSWERED_AT, token_hash=f"{debtor.pk:064d}",
         strategy="empathetic")
     answer = Response.objects.create(
         client=debtor.client, kind="transactional", survey=survey, debtor=debtor, nps=3,
-        comment=comment, ces=2, themes=["empathy"], answered_at=survey.answered_at,
+        comment=comment, ces=2, themes=["empathy"], answered_at=ANSWERED_AT,
         trigger="collection_contact", strategy="empathetic")
     FollowUp.objects.create(client=debtor.client, response=answer, debtor=debtor,
                             reason="detractor", due_at=WHEN + dt.timedelta(days=2),
@@ -71,6 +72,7 @@ def test_an_erasure_drops_comment_and_person_but_keeps_the_scores(personas):
     assert (answer.nps, answer.ces, answer.kind, answer.strategy, answer.themes) == (
         3, 2, "transactional", "empathetic", ["empathy"])
     survey = answer.survey
+    assert survey is not None
     survey.refresh_from_db()
     assert (survey.destination, survey.token_hash) == ("", None)
     waiting.refresh_from_db()

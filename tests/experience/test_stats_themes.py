@@ -11,6 +11,7 @@ def test_spec_vector_60_25_15_gives_45_with_its_adjusted_wald_interval():
 
     assert summary.n == 100
     assert summary.score == 45
+    assert summary.interval is not None
     low, high = summary.interval
     assert round(low, 1) == 29.3
     assert round(high, 1) == 58.0
@@ -36,7 +37,9 @@ def test_no_answers_give_no_score_and_few_answers_are_not_enough():
 
 
 def test_the_interval_stays_inside_minus_100_to_100():
-    low, high = nps_summary([10, 10, 10]).interval
+    interval = nps_summary([10, 10, 10]).interval
+    assert interval is not None
+    low, high = interval
 
     assert -100 <= low < high <= 100
 
@@ -54,8 +57,11 @@ def test_a_clear_difference_has_an_interval_above_zero_and_a_small_one_does_not(
     worse = nps_summary(promoters=100, passives=100, detractors=300)
     close = nps_summary(promoters=110, passives=100, detractors=290)
 
-    assert difference_interval(better, worse)[0] > 0
-    low, high = difference_interval(close, worse)
+    apart = difference_interval(better, worse)
+    assert apart is not None and apart[0] > 0
+    near = difference_interval(close, worse)
+    assert near is not None
+    low, high = near
     assert low < 0 < high
 
 

@@ -59,6 +59,7 @@ def test_nps_is_transactional_only_with_n_and_interval(book, personas):
     # 10, 9, 8, 3: two promoters, one passive, one detractor; the relational 0 is not counted.
     assert (nps.promoters, nps.passives, nps.detractors) == (2, 1, 1)
     assert nps.score == 25
+    assert nps.interval is not None
     low, high = nps.interval
     assert low < 25 < high
     assert not nps.enough

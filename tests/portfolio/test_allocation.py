@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -90,7 +91,7 @@ def test_running_allocation_twice_moves_no_money_twice():
 def test_a_retried_payment_is_not_counted_twice():
     debtor = DebtorFactory()
     invoice = _invoice(debtor, "A", dt.date(2026, 1, 31), "100.00")
-    kwargs = {"client": debtor.client, "debtor": debtor, "external_ref": "BANK-77",
+    kwargs: dict[str, Any] = {"client": debtor.client, "debtor": debtor, "external_ref": "BANK-77",
               "amount": Decimal("40.00"), "value_date": dt.date(2026, 2, 1)}
 
     _first, created_first = services.payment_record(**kwargs)

@@ -182,7 +182,9 @@ def test_the_ledger_has_every_case_a_collector_meets(demo_portfolio):
     assert debtors.filter(other_exposure__gt=0).exists()
     assert debtors.filter(credit_limit__isnull=False).exists()
     assert set(Invoice.objects.values_list("currency", flat=True)) == {"EUR", "GBP", "USD"}
-    first_issue = Invoice.objects.order_by("issue_date").first().issue_date
+    first_invoice = Invoice.objects.order_by("issue_date").first()
+    assert first_invoice is not None
+    first_issue = first_invoice.issue_date
     assert (TODAY - first_issue).days <= 730
     assert not Invoice.objects.filter(issue_date__gt=TODAY).exists()
     assert not Payment.objects.filter(value_date__gt=TODAY).exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import pytest
@@ -35,7 +36,7 @@ def client_with_debtors():
     return client
 
 
-def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+def _xlsx(sheets: Mapping[str, Sequence[Sequence[object]]]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets.items():
@@ -162,7 +163,7 @@ def test_a_job_is_committed_once_even_when_asked_twice(client_with_debtors):
     first = services.import_job_commit(job_id=job.pk)
     second = services.import_job_commit(job_id=job.pk)
 
-    assert first.status == ImportJob.Status.COMMITTED
+    assert first is not None and first.status == ImportJob.Status.COMMITTED
     assert second is None
     assert Invoice.objects.count() == 1
 

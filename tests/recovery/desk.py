@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from compliance.engine import can_contact
@@ -50,7 +51,7 @@ def overdue_case(debtor: Debtor, *, amount: str = "1200.00", days: int = 40,
                            "value": "20"}], **values)
 
 
-def claimed_by(case: CollectionCase, agent: object) -> CollectionCase:
+def claimed_by(case: CollectionCase, agent: User) -> CollectionCase:
     now = timezone.now()
     case.claimed_by = agent
     case.claimed_at = now

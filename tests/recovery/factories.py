@@ -20,12 +20,12 @@ from recovery.models import (
     PaymentPlan,
     PromiseToPay,
 )
-from tests.factories import DebtorFactory, InvoiceFactory, UserFactory
+from tests.factories import DebtorFactory, InvoiceFactory, ModelFactory, UserFactory
 
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)
 
 
-class CollectionCaseFactory(factory.django.DjangoModelFactory):
+class CollectionCaseFactory(ModelFactory[CollectionCase]):
     class Meta:
         model = CollectionCase
 
@@ -40,7 +40,7 @@ class CollectionCaseFactory(factory.django.DjangoModelFactory):
     segment = factory.SelfAttribute("debtor.kind")
 
 
-class CaseStageChangeFactory(factory.django.DjangoModelFactory):
+class CaseStageChangeFactory(ModelFactory[CaseStageChange]):
     class Meta:
         model = CaseStageChange
 
@@ -52,7 +52,7 @@ class CaseStageChangeFactory(factory.django.DjangoModelFactory):
     reason = "Needs a specialist"
 
 
-class CollectionContactFactory(factory.django.DjangoModelFactory):
+class CollectionContactFactory(ModelFactory[CollectionContact]):
     class Meta:
         model = CollectionContact
 
@@ -71,7 +71,7 @@ class CollectionContactFactory(factory.django.DjangoModelFactory):
     agent = factory.SubFactory(UserFactory)
 
 
-class CallbackFactory(factory.django.DjangoModelFactory):
+class CallbackFactory(ModelFactory[Callback]):
     class Meta:
         model = Callback
 
@@ -82,7 +82,7 @@ class CallbackFactory(factory.django.DjangoModelFactory):
     consent_given_at = factory.LazyFunction(timezone.now)
 
 
-class PromiseToPayFactory(factory.django.DjangoModelFactory):
+class PromiseToPayFactory(ModelFactory[PromiseToPay]):
     class Meta:
         model = PromiseToPay
 
@@ -95,7 +95,7 @@ class PromiseToPayFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
-class PaymentPlanFactory(factory.django.DjangoModelFactory):
+class PaymentPlanFactory(ModelFactory[PaymentPlan]):
     class Meta:
         model = PaymentPlan
 
@@ -106,7 +106,7 @@ class PaymentPlanFactory(factory.django.DjangoModelFactory):
     currency = factory.SelfAttribute("case.currency")
 
 
-class InstalmentFactory(factory.django.DjangoModelFactory):
+class InstalmentFactory(ModelFactory[Instalment]):
     class Meta:
         model = Instalment
 
@@ -117,7 +117,7 @@ class InstalmentFactory(factory.django.DjangoModelFactory):
     amount = Decimal("200.00")
 
 
-class DisputeFactory(factory.django.DjangoModelFactory):
+class DisputeFactory(ModelFactory[Dispute]):
     class Meta:
         model = Dispute
 
@@ -128,7 +128,7 @@ class DisputeFactory(factory.django.DjangoModelFactory):
     opened_at = factory.LazyFunction(timezone.now)
 
 
-class DisputedInvoiceFactory(factory.django.DjangoModelFactory):
+class DisputedInvoiceFactory(ModelFactory[DisputedInvoice]):
     class Meta:
         model = DisputedInvoice
 
@@ -138,7 +138,7 @@ class DisputedInvoiceFactory(factory.django.DjangoModelFactory):
     amount = factory.SelfAttribute("invoice.open_balance")
 
 
-class AgentSkillsFactory(factory.django.DjangoModelFactory):
+class AgentSkillsFactory(ModelFactory[AgentSkills]):
     class Meta:
         model = AgentSkills
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def case(personas) -> CollectionCase:
 
 
 def _talk(**kwargs) -> ContactData:
-    values = {"attempt_result": "answered", "party": "right_party_verified",
+    values: dict[str, Any] = {"attempt_result": "answered", "party": "right_party_verified",
               "mood_start": "worried", "mood_end": "calm",
               "empathy_markers": ["circumstances_noted", "options_offered"]}
     values.update(kwargs)

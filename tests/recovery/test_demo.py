@@ -50,7 +50,9 @@ def test_the_demo_has_cases_and_history_on_first_start() -> None:
     assert {late <= dt.timedelta(minutes=15) for late in lateness} == {True, False}
     assert CaseStageChange.objects.filter(to_stage="second_level").exists()
     assert PaymentReversal.objects.filter(reason="bounced").exists()
-    broken = PromiseToPay.objects.filter(status="broken").first().case
+    broken_promise = PromiseToPay.objects.filter(status="broken").first()
+    assert broken_promise is not None
+    broken = broken_promise.case
     assert "broken_promise" in [r["code"] for r in broken.priority_reasons]
 
     again = recovery_demo_create(today=TODAY)

@@ -71,6 +71,7 @@ def test_a_dispute_takes_its_invoices_out_of_the_overdue_and_out_of_contact(worl
     assert world["case"].overdue_amount == Decimal("200.00")
     assert "hold.dispute" in _denied_rules(world, world["contested"])
     assert "hold.dispute" not in _denied_rules(world, world["other"])
+    assert dispute.hold is not None
     assert dispute.hold.invoice_ids == [world["contested"].pk]
 
 
@@ -101,6 +102,7 @@ def test_upheld_issues_the_credit_note_and_closes_the_hold(world) -> None:
     assert (note.amount, dispute.credit_note) == (Decimal("300.00"), note)
     assert (world["contested"].open_balance, world["contested"].status) == (0, "paid")
     assert (dispute.status, dispute.resolved_by) == ("upheld", world["leader"])
+    assert dispute.hold_id is not None
     assert ContactHold.objects.get(pk=dispute.hold_id).released_at is not None
     assert not DisputedInvoice.objects.filter(is_open=True).exists()
     assert "hold.dispute" not in _denied_rules(world, world["contested"])

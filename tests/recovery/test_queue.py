@@ -105,7 +105,8 @@ def test_a_callback_due_returns_to_its_agent_first(personas) -> None:
     _case(personas.client_a, "900")
     kept = _case(personas.client_a, "10", assigned_agent=personas.agent,
                  next_action_at=WORK_TIME - dt.timedelta(minutes=5))
-    assert services.case_claim_next(agent=other, now=WORK_TIME).pk != kept.pk
+    claimed = services.case_claim_next(agent=other, now=WORK_TIME)
+    assert claimed is not None and claimed.pk != kept.pk
     assert services.case_claim_next(agent=personas.agent, now=WORK_TIME) == kept
 
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 import factory
 
 from scoring.models import DebtorScore, ScoringModel
-from tests.factories import ClientFactory, DebtorFactory
+from tests.factories import ClientFactory, DebtorFactory, ModelFactory
 
 
-class ScoringModelFactory(factory.django.DjangoModelFactory):
+class ScoringModelFactory(ModelFactory[ScoringModel]):
     class Meta:
         model = ScoringModel
 
@@ -36,7 +36,7 @@ class ChampionModelFactory(ScoringModelFactory):
     status = ScoringModel.Status.CHAMPION
 
 
-class DebtorScoreFactory(factory.django.DjangoModelFactory):
+class DebtorScoreFactory(ModelFactory[DebtorScore]):
     class Meta:
         model = DebtorScore
 

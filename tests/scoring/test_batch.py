@@ -69,12 +69,15 @@ def test_it_scores_in_chunks_that_write_nothing_twice(trained, django_assert_max
     assert debtor_score_latest(debtor=debtors[0]) is None
     ScoringModel.objects.filter(pk=proposed.pk).update(status=ScoringModel.Status.CHAMPION)
     score = debtor_score_latest(debtor=debtors[0])
+    assert score is not None
     assert score.model == proposed and score.as_of == TRAINED_ON
     assert score.band in "ABCDE" and 0 <= score.probability <= 1
     # Stored compactly ([code, impact, value, *extra]), worded when read.
     assert all(isinstance(stored, list) for stored in score.reasons)
     for reason in score.reason_lines:
-        assert reason["impact"] < 0 and reason["text"] and reason["code"] in proposed.features
+        impact = reason["impact"]
+        assert isinstance(impact, int | float) and impact < 0
+        assert reason["text"] and reason["code"] in proposed.features
     with django_assert_max_num_queries(1):
         assert len(debtor_scores_latest(debtor_ids=[d.pk for d in debtors])) == 150
 

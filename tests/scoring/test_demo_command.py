@@ -42,7 +42,9 @@ def test_the_demo_starts_with_a_champion_whose_population_has_not_moved(tmp_path
     assert champion.proposed and champion.promoted_by == manager
     assert champion.stability["score"] < 0.1  # trained minutes ago: nothing has shifted
     debtor = client.debtors.order_by("id").first()
-    assert debtor_score_latest(debtor=debtor).model == champion
+    assert debtor is not None
+    score = debtor_score_latest(debtor=debtor)
+    assert score is not None and score.model == champion
 
 
 @override_settings(EMBEDDED=False)

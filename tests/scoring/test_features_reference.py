@@ -159,10 +159,10 @@ def random_debtor(b: LedgerBuilder, debtor: Debtor, rng: random.Random) -> None:
         if fate == "paid":
             b.pay(due + delay(), (invoice, amount))
         elif fate == "two_payments":
-            first, second = due + delay(), rng.randint(1, 200)
+            paid_on, gap = due + delay(), rng.randint(1, 200)
             part = part_of(rng, amount)
-            b.pay(first, (invoice, part))
-            b.pay(first + day(second), (invoice, amount - part))
+            b.pay(paid_on, (invoice, part))
+            b.pay(paid_on + day(gap), (invoice, amount - part))
         elif fate == "partial" or (fate == "disputed" and rng.random() < 0.6):
             b.pay(due + delay(), (invoice, part_of(rng, amount)))
         elif fate == "disputed" and rng.random() < 0.5:  # disputed, yet paid in full

@@ -157,7 +157,8 @@ def test_an_error_in_a_reader_reaches_the_caller_and_the_reader_reads_on(model):
     model, lo, hi = model
     before = _backend_connections()
     # A client id PostgreSQL refuses: the reader fails on its connection, at its first query.
-    parts = features_read_ahead(client_id="not a number", parts=[(lo, hi), (lo, hi)],
+    parts = features_read_ahead(client_id="not a number",  # type: ignore[arg-type]  # on purpose
+                                parts=[(lo, hi), (lo, hi)],
                                 as_of=TRAINED_ON, segment="all")
     with pytest.raises(DataError):
         next(parts)

@@ -52,12 +52,12 @@ def test_compact_reasons_are_json_whatever_the_values():
 def test_the_copy_text_doubles_backslashes_only_in_reasons():
     import datetime as dt
 
+    from scoring.models import ScoringModel
     from scoring.services import scores_copy_text
 
-    class Model:
-        pk, client_id = 7, 3
+    model = ScoringModel(pk=7, client_id=3)  # never saved: the text needs only the two ids
 
-    text = scores_copy_text(model=Model(), as_of=dt.date(2026, 6, 30),
+    text = scores_copy_text(model=model, as_of=dt.date(2026, 6, 30),
                             debtor_ids=np.array([11]), probability=np.array([0.12345]),
                             points=np.array([512]), bands=["D"], reasons=['[["x",-1,"a\\\\b"]]'],
                             created_at=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
