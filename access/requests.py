@@ -31,5 +31,5 @@ def signed_in_user(request: HttpRequest | Request) -> User:
     """
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied  # answered like any refusal: 403 on pages and the API
     return user

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import FinancialStatement
 from portfolio.models import Client
+
+if TYPE_CHECKING:  # the stubs' name for a text that may be translated lazily
+    from django_stubs_ext import StrOrPromise
+
+
+def figure_label(name: str) -> StrOrPromise:
+    """A statement figure's label on forms and pages: its column's verbose name (every figure
+    is a DecimalField, never a relation)."""
+    return cast(models.DecimalField, FinancialStatement._meta.get_field(name)).verbose_name
 
 
 class CreditRequestForm(forms.Form):
@@ -42,7 +52,7 @@ class FinancialStatementForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in FinancialStatement.FIGURES:
             self.fields[name] = forms.DecimalField(
-                label=FinancialStatement._meta.get_field(name).verbose_name,
+                label=figure_label(name),
                 max_digits=14, decimal_places=2)
 
 

@@ -23,6 +23,7 @@ from credit.forms import (
     DecisionForm,
     FinancialStatementForm,
     StatementImportForm,
+    figure_label,
 )
 from credit.models import (
     CreditLimit,
@@ -80,8 +81,7 @@ def _statement_view(user: Any, debtor: Any) -> dict[str, Any]:
         (statement.fiscal_year, selectors.statement_figures(statement))
         for statement in statements)
     return {"may_see_statements": True, "statements": statements, "trends": trends,
-            "figure_names": [(name, FinancialStatement._meta.get_field(name).verbose_name)
-                             for name in FinancialStatement.FIGURES]}
+            "figure_names": [(name, figure_label(name)) for name in FinancialStatement.FIGURES]}
 
 
 @login_required
