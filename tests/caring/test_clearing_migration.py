@@ -26,15 +26,14 @@ Param = int | str | dt.date | dt.datetime
 
 
 def _without_caring_checks(*statements: tuple[str, list[Param]]) -> None:
-    """Write rows as a database from before 0008 could hold them: caring's checks off."""
-    tables = ("caring_caringassignment", "caring_courtesycall", "caring_courtesycallinvoice")
+    """Write rows as a database from before 0008 could hold them: no trigger fires."""
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        for sql, params in statements:
-            cursor.execute(sql, params)
-        for table in tables:
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def test_rows_the_new_references_refuse_are_fixed_or_cleared(postgres_only) -> None:
