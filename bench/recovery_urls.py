@@ -56,6 +56,8 @@ class ContactView(APIView):
         if case is None:
             return Response({"detail": "No such case."}, status=404)
         body = request.data
+        if not isinstance(body, dict):
+            return Response({"detail": "A JSON object is expected."}, status=400)
         if body.get("answered"):
             data = services.ContactData(
                 attempt_result="answered", party="right_party_verified",

@@ -41,14 +41,16 @@ class CaringPolicyInputSerializer(serializers.Serializer):
     min_amount = MoneyField(default=Decimal("0"))
     bands = serializers.CharField(max_length=5, default="".join(BANDS))
     max_attempts = serializers.IntegerField(default=3, min_value=1, max_value=10)
-    control_share = serializers.DecimalField(max_digits=4, decimal_places=3, default="0.100",
-                                             min_value=Decimal("0"), max_value=Decimal("0.5"))
+    control_share = serializers.DecimalField(max_digits=4, decimal_places=3,
+                                             default=Decimal("0.100"), min_value=Decimal("0"),
+                                             max_value=Decimal("0.5"))
     calls_per_agent_hour = serializers.IntegerField(default=10, min_value=1, max_value=60)
     active = serializers.BooleanField(default=True)
 
 
 class CourtesyCallSerializer(ReadOnlyModelSerializer):
-    invoices = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    invoices: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True)
     debtor_name = serializers.CharField(source="debtor.name", read_only=True)
 
     class Meta:

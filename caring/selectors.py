@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case,
@@ -28,6 +29,10 @@ from django.utils import timezone
 from access.scoping import AnyUser, object_get_for_user, scope_to_user
 from caring.models import CaringAssignment, CaringPolicy, CaringTask, CourtesyCall, PlanRun
 from portfolio.models import Invoice, PaymentAllocation
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 
 def policy_list(*, user: AnyUser) -> QuerySet[CaringPolicy]:
@@ -145,10 +150,12 @@ class DaysBetween(Func):
     def __init__(self, end: object, start: object) -> None:
         super().__init__(end, start)
 
-    def as_sql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper,
+               function: str | None = None, template: str | None = None,
+               arg_joiner: str | None = None, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
         end, end_params = compiler.compile(self.source_expressions[0])
         start, start_params = compiler.compile(self.source_expressions[1])
-        return f"(({end}) - ({start}))", [*end_params, *start_params]
+        return f"(({end}) - ({start}))", (*end_params, *start_params)
 
     def as_sqlite(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
         end, end_params = compiler.compile(self.source_expressions[0])

@@ -218,7 +218,9 @@ def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
                                            status=ContactOverride.Status.APPROVED,
                                            valid_until__gt=at)
             .values_list("id", "debtor_id", "channel", "destination", "valid_until")):
-        overrides[debtor_id].append(OverrideFact(override_id, channel, destination, valid_until))
+        if valid_until is not None:  # always: the filter above leaves out open-ended rows
+            overrides[debtor_id].append(
+                OverrideFact(override_id, channel, destination, valid_until))
 
     facts: dict[int, DebtorFacts] = {}
     for debtor in debtors:

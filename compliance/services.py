@@ -51,22 +51,28 @@ def contact_decisions_record(*, decisions: Sequence[Decision], actor: Any = None
     With a `run_key` (a batch run, such as one day's planning of one policy) a debtor's
     decision on a channel is stored once per run: a run killed and resumed decides again, and
     the rows already stored are kept as they are (their ids are then not returned)."""
-    rows = [
-        ContactDecision(
-            client_id=d.client_id, debtor_id=d.debtor_id, channel=d.channel,
-            destination=d.destination, decided_at=d.at, allowed=d.allowed,
-            rule_ids=list(d.rule_ids), reason=d.reason,
-            reason_message=sentences_json(d.reasons), next_permitted_at=d.next_permitted_at,
-            overridable=d.overridable, pack_code=d.pack_code, pack_version=d.pack_version,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            purpose=purpose[:32], run_key=run_key[:64],
-        )
-        for d in decisions
-    ]
+    stored_actor = actor if actor is not None and actor.is_authenticated else None
+    rows = [_decision_row(d, actor=stored_actor, purpose=purpose, run_key=run_key)
+            for d in decisions]
     if run_key:
         return ContactDecision.objects.bulk_create(rows, batch_size=2000,
                                                    ignore_conflicts=True)
     return ContactDecision.objects.bulk_create(rows, batch_size=2000)
+
+
+def _decision_row(d: Decision, *, actor: Any, purpose: str, run_key: str) -> ContactDecision:
+    # The engine also answers what-if questions without a debtor; only a decision about a
+    # real debtor, at a real moment, is evidence worth keeping.
+    if d.client_id is None or d.debtor_id is None or d.at is None:
+        raise ValueError("A contact decision is stored only with its client, debtor and time.")
+    return ContactDecision(
+        client_id=d.client_id, debtor_id=d.debtor_id, channel=d.channel,
+        destination=d.destination, decided_at=d.at, allowed=d.allowed,
+        rule_ids=list(d.rule_ids), reason=d.reason,
+        reason_message=sentences_json(d.reasons), next_permitted_at=d.next_permitted_at,
+        overridable=d.overridable, pack_code=d.pack_code, pack_version=d.pack_version,
+        actor=actor, purpose=purpose[:32], run_key=run_key[:64],
+    )
 
 
 def contact_attempt_record(*, debtor: Debtor, channel: str, destination: str,

@@ -3,7 +3,8 @@ actions as sub-resources (submit, approve, reject, return), financial statements
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -23,6 +24,10 @@ from credit.models import CreditDecision, CreditLimit, CreditLimitRequest, Finan
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import Debtor
 from portfolio.validation import DATE_MAX, DATE_MIN, TEXT_MAX_LENGTH, MoneyField
+
+if TYPE_CHECKING:
+    # The stubs' name for "anything with has_permission"; it exists only for the type checker.
+    from rest_framework.permissions import _SupportsHasPermission
 
 
 class CreditLimitSerializer(serializers.ModelSerializer):
@@ -149,7 +154,7 @@ class CreditRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_unscoped_queryset(self) -> QuerySet[CreditLimitRequest]:
         return CreditLimitRequest.objects.select_related("debtor", "client").order_by("id")
 
-    def get_permissions(self) -> list[permissions.BasePermission]:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         if self.action in {"approve", "reject", "return_"}:
             return [permissions.IsAuthenticated(), MayDecide()]
         return super().get_permissions()
@@ -220,7 +225,7 @@ class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_unscoped_queryset(self) -> QuerySet[FinancialStatement]:
         return FinancialStatement.objects.order_by("id")
 
-    def get_permissions(self) -> list[permissions.BasePermission]:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         return [*super().get_permissions(), MaySeeStatements()]
 
     @extend_schema(request=FinancialStatementInputSerializer,

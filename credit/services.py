@@ -323,10 +323,19 @@ def _close(request: CreditLimitRequest, *, by: User, comment: str, to: str,
     return request
 
 
+def _carried_limit(debtor: Debtor) -> Decimal:
+    # The carry-over reads only debtors with a limit set; a missing one is a bug, not data.
+    if debtor.credit_limit is None:
+        raise ValueError(f"Debtor {debtor.pk} has no credit limit to carry over.")
+    return debtor.credit_limit
+
+
 def _limit_withdraw(request: CreditLimitRequest) -> None:
     """A rejected review withdraws the limit under review: it expires today and the debtor has
     no limit in force (a new limit is a new request). Without this the review sweep would
     reopen the same review at once, the review date being still past."""
+    if request.review_of_id is None:
+        return
     Debtor.objects.select_for_update().filter(pk=request.debtor_id).first()
     withdrawn = (CreditLimit.objects
                  .filter(pk=request.review_of_id, status=CreditLimit.Status.ACTIVE)
@@ -381,7 +390,7 @@ def credit_limits_carry_over(*, client_ids: Iterable[int] | None = None) -> int:
             requests = CreditLimitRequest.objects.bulk_create([
                 CreditLimitRequest(
                     client_id=debtor.client_id, debtor=debtor, kind=CreditLimitRequest.Kind.NEW,
-                    amount=debtor.credit_limit, currency=debtor.client.currency,
+                    amount=_carried_limit(debtor), currency=debtor.client.currency,
                     justification=CARRY_OVER_TEXT, status=Status.APPROVED,
                     approved_by_rule=CARRY_OVER_TEXT, submitted_at=now, decided_at=now)
                 for debtor in batch])

@@ -344,7 +344,9 @@ class ImportProblemSerializer(serializers.Serializer):
 
 class ImportJobSerializer(serializers.ModelSerializer):
     kind = ImportKindField(read_only=True)
-    errors = ImportProblemSerializer(many=True, read_only=True)
+    # DRF's metaclass takes declared fields out of the class, so this field does not replace
+    # Serializer.errors at run time; the stubs cannot see that.
+    errors = ImportProblemSerializer(many=True, read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = ImportJob

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -63,6 +63,13 @@ class DebtorData:
     emails: list[str] = field(default_factory=list)
 
 
+def _text_max_length(name: str) -> int:
+    field = Debtor._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise TypeError(f"Debtor.{name} is not a text field with a maximum length.")
+    return field.max_length
+
+
 def debtor_data_clean(data: DebtorData) -> DebtorData:
     """Validate and normalise one debtor's data; raise DomainError naming the first problem."""
     if not data.external_ref.strip():
@@ -72,7 +79,7 @@ def debtor_data_clean(data: DebtorData) -> DebtorData:
         raise DomainError(N_("The name is empty."), code="required", field="name")
     for name in _DEBTOR_TEXT_FIELDS:
         validation.text_check(getattr(data, name).strip(), field=name,
-                              max_length=Debtor._meta.get_field(name).max_length)
+                              max_length=_text_max_length(name))
     if data.kind not in Debtor.Kind.values:
         raise DomainError(N_("kind %(kind)s must be one of %(choices)s.")
                           % {"kind": repr(data.kind), "choices": ", ".join(Debtor.Kind.values)},

@@ -4,6 +4,7 @@ access.scoping through TenantScopedViewSet; writes go through recovery/plans.py.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -53,7 +54,7 @@ class PlanTermsSerializer(serializers.Serializer):
                                     required=False, allow_null=True, default=None,
                                     max_length=plans.MAX_INSTALMENTS,
                                     help_text="Custom instalments: their amounts in order.")
-    down_payment = serializers.DecimalField(default=0, **MONEY_FIELD)
+    down_payment = serializers.DecimalField(default=Decimal("0"), **MONEY_FIELD)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
                                  help_text="Needed when the total is above the overdue.")
     contact = serializers.IntegerField(required=False, allow_null=True, default=None,

@@ -144,6 +144,8 @@ def cases_prioritise(*, cases: Iterable[CollectionCase] | None = None,
     now = now or timezone.now()
     today = timezone.localdate(now)
     if cases is None:
+        if client_id is None:
+            raise ValueError("Give the cases to prioritise or the client whose cases these are.")
         rows = list(CollectionCase.objects.filter(
             client_id=client_id, status=CollectionCase.Status.OPEN, debtor_id__gte=lo,
             debtor_id__lt=hi).only("id", "debtor_id", "overdue_amount", "oldest_due_date",

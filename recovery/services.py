@@ -613,7 +613,7 @@ def _apply_outcomes(case: CollectionCase, contact: CollectionContact, data: Cont
         promise = PromiseToPay.objects.create(
             client_id=case.client_id, debtor_id=case.debtor_id, case=case,
             amount=Decimal(str(data.promise_amount)), currency=case.currency,
-            promised_date=data.promise_date, created_by=agent, contact=contact,
+            promised_date=_promise_date(data), created_by=agent, contact=contact,
             created_at=now)
     if Outcome.DISPUTE_LOGGED in outcomes:
         invoices = _disputed_invoices(case, data.dispute_invoice_ids)
@@ -679,6 +679,14 @@ def _next_action(case: CollectionCase, data: ContactData, promise: PromiseToPay 
 
 
 @transaction.atomic
+def _promise_date(data: ContactData) -> dt.date:
+    # Checked when the outcome was validated; a promise without a date is never stored.
+    if data.promise_date is None:
+        raise DomainError("A promise to pay needs a date from today on.",
+                          code="promise_date", field="promise_date")
+    return data.promise_date
+
+
 def contact_outcome_record(*, case: CollectionCase, agent: Any, data: ContactData,
                            now: dt.datetime | None = None) -> CollectionContact:
     """Record one contact on a case and apply its outcomes' side effects (SPEC §2), in one

@@ -342,7 +342,8 @@ def control_room(*, user: AnyUser, now: dt.datetime | None = None) -> ControlRoo
     agents += [AgentRow(agent_id=case.claimed_by_id, name=_user_name(case.claimed_by),
                         contacts=0, conversations=0, promises=0, plans=0, disputes=0,
                         average_handle=None, working_on=case.debtor.name)
-               for case in claimed if case.claimed_by_id in working]
+               for case in claimed
+               if case.claimed_by_id is not None and case.claimed_by_id in working]
     overrides = list(scope_to_user(ContactOverride.objects.filter(
         status=ContactOverride.Status.REQUESTED), user)
         .select_related("debtor", "requested_by", "decision").order_by("requested_at")[:30])

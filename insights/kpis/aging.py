@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import WithAnnotations
 
 from insights.kpis.base import KpiInputError, Scope, money
 from portfolio.models import Debtor, Invoice
@@ -74,8 +76,13 @@ def aging(scope: Scope, *, as_of: dt.date) -> list[Bucket]:
             for key in BUCKET_KEYS]
 
 
+class BucketFigures(TypedDict):
+    bucket_amount: Decimal
+    bucket_invoices: int
+
+
 def aging_debtors(scope: Scope, *, as_of: dt.date, key: str,
-                  limit: int = 200) -> QuerySet[Debtor]:
+                  limit: int = 200) -> QuerySet[WithAnnotations[Debtor, BucketFigures]]:
     """The drill-down: the debtors with invoices in one bucket, largest balance first."""
     condition = bucket_condition(as_of, key, "invoices__") & Q(invoices__currency=scope.currency)
     return (Debtor.objects.filter(client=scope.client).filter(condition)
