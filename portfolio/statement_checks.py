@@ -13,8 +13,8 @@ counted and so are the parent rows found for them, locked FOR SHARE (a concurren
 change of those parent rows waits, then sees the new rows): a difference means a missing or
 mismatched parent and the whole statement is refused. SQLite has no statement-level triggers,
 so there the same rule is a row-level trigger. On both, the parent table gets a row-level
-trigger refusing to delete a row, or to change its referenced columns, while a child row still
-names it. So a check puts triggers on both tables: use one only where the parent is a table
+trigger refusing to delete a row (PostgreSQL only: see `_sqlite_create`), or to change its
+referenced columns, while a child row still names it. So a check puts triggers on both tables: use one only where the parent is a table
 of the child's own app (an app writes no trigger on a lower app's table; a reference to a lower
 app's table is a real foreign key).
 """
@@ -160,9 +160,10 @@ def _sqlite_create(check: RowsExistIn) -> list[str]:
         f"CREATE TRIGGER {check.name}_update BEFORE UPDATE OF {_pairs('', check.columns)} "
         f"ON {check.table} FOR EACH ROW WHEN {missing} {refuse}",
         # SQLite names one event per trigger; an update of the referenced columns that leaves
-        # them as they were (an ORM save) is not a move.
-        f"CREATE TRIGGER {check.name}_parent BEFORE DELETE ON {check.parent} FOR EACH ROW "
-        f"WHEN {still_named} {refuse_parent}",
+        # them as they were (an ORM save) is not a move. There is no delete guard here: SQLite's
+        # triggers cannot wait for the end of a transaction, and emptying the database (Django's
+        # flush, which tests and `manage.py flush` run) deletes tables in name order, parents
+        # before their children. Deleting a parent is left to the ORM's on_delete on SQLite.
         f"CREATE TRIGGER {check.name}_parent_update "
         f"BEFORE UPDATE OF {_pairs('', check.parent_columns)} ON {check.parent} FOR EACH ROW "
         f"WHEN ({moved}) AND {still_named} {refuse_parent}",

@@ -134,7 +134,7 @@ def test_deleting_a_linked_invoice_is_refused_by_the_database() -> None:
     assert CourtesyCallInvoice.objects.filter(pk=link.pk).exists()
 
 
-def test_deleting_a_call_still_linked_is_refused() -> None:
+def test_deleting_a_call_still_linked_is_refused(postgres_only) -> None:
     call, link = _linked_call()
 
     with pytest.raises(IntegrityError, match="still named by caring_courtesycallinvoice"), \
@@ -221,3 +221,17 @@ def test_caring_puts_no_trigger_on_portfolios_tables(postgres_only) -> None:
             "WHERE NOT t.tgisinternal AND c.relname LIKE 'portfolio%%' "
             "AND t.tgname LIKE '%%caring%%'")
         assert cursor.fetchall() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emptying_the_database_is_not_refused_by_the_checks() -> None:
+    # Django's flush (run after every transactional test and by `manage.py flush`) empties
+    # tables in name order, policies and calls before the rows that name them.
+    _linked_call()
+
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+
+    assert not CourtesyCall.objects.exists()
+    assert not CaringPolicy.objects.exists()
