@@ -213,8 +213,8 @@ def test_a_case_worked_by_another_agent_since_it_was_read_is_not_claimed_again(p
     decisions_before = ContactDecision.objects.count()
 
     # Then the first agent's claim on the stale read fails, and its decision is not kept as
-    # evidence of a contact (PostgreSQL finds no row to lock; SQLite, with no row locks,
-    # updates no row and rolls the decision back)
+    # evidence of a contact (the conditional update finds the case worked meanwhile: on
+    # PostgreSQL after taking the row lock, on SQLite, which has none, by itself)
     assert not services._claim_one(stale, decision, personas.agent, WORK_TIME)
     assert CollectionCase.objects.get(pk=case.pk).claimed_by is None
     assert ContactDecision.objects.count() == decisions_before
