@@ -14,9 +14,9 @@ change of those parent rows waits, then sees the new rows): a difference means a
 mismatched parent and the whole statement is refused. SQLite has no statement-level triggers,
 so there the same rule is a row-level trigger. On both, the parent table gets a row-level
 trigger refusing to delete a row (PostgreSQL only: see `_sqlite_create`), or to change its
-referenced columns, while a child row still names it. So a check puts triggers on both tables: use one only where the parent is a table
-of the child's own app (an app writes no trigger on a lower app's table; a reference to a lower
-app's table is a real foreign key).
+referenced columns, while a child row still names it. So a check puts triggers on both
+tables: use one only where the parent is a table of the child's own app (an app writes no
+trigger on a lower app's table; a reference to a lower app's table is a real foreign key).
 """
 
 # ruff: noqa: S608 -- the SQL is composed from table and column names in code, never from input

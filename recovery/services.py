@@ -678,7 +678,6 @@ def _next_action(case: CollectionCase, data: ContactData, promise: PromiseToPay 
     return now + RETRY_AFTER_NO_CONTACT, gettext_noop("Nobody reached; try again later.")
 
 
-@transaction.atomic
 def _promise_date(data: ContactData) -> dt.date:
     # Checked when the outcome was validated; a promise without a date is never stored.
     if data.promise_date is None:
@@ -687,6 +686,7 @@ def _promise_date(data: ContactData) -> dt.date:
     return data.promise_date
 
 
+@transaction.atomic
 def contact_outcome_record(*, case: CollectionCase, agent: Any, data: ContactData,
                            now: dt.datetime | None = None) -> CollectionContact:
     """Record one contact on a case and apply its outcomes' side effects (SPEC §2), in one
