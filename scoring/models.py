@@ -110,10 +110,11 @@ class DebtorScore(models.Model):
         D = "D", _("D — high risk")
         E = "E", _("E — highest risk")
 
-    # References checked once per statement by triggers on PostgreSQL (scoring migrations
-    # 0004, 0005 and 0008), not per row by foreign keys: a batch chunk inserts 50,000 scores at
-    # once. debtor leads the unique index below, which serves its lookups; a model is looked
-    # up by its own key only; a client's scores by the (client, id) index, in the API's order.
+    # References checked once per statement by scoring's own triggers (scoring/
+    # statement_checks.py), not per row by foreign keys: a batch chunk inserts 50,000 scores at
+    # once. (debtor, client) must name a debtor of that client and (model, client) a model of
+    # it. debtor leads the unique index below, which serves its lookups; a model is looked up
+    # by its own key only; a client's scores by the (client, id) index, in the API's order.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
                                db_index=False, db_constraint=False)
     debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="scores",
