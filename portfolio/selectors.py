@@ -29,13 +29,6 @@ AGING_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
 UNSETTLED = [Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID, Invoice.Status.DISPUTED]
 
 
-def aging_bucket_of(days_past_due: int) -> str:
-    for key, low, high in AGING_BUCKETS:
-        if (low is None or days_past_due >= low) and (high is None or days_past_due <= high):
-            return key
-    raise AssertionError("the buckets cover every integer")
-
-
 def _bucket_condition(as_of: dt.date, low: int | None, high: int | None) -> Q:
     """days_past_due = as_of - due_date, written as due-date bounds so the index serves it."""
     condition = Q()

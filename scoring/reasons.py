@@ -171,9 +171,3 @@ def reason_lines(stored: Any) -> list[dict[str, Any]]:
     return lines
 
 
-def reasons_for_rows(impacts: dict[str, np.ndarray], features: dict[str, np.ndarray],
-                     *, limit: int = MAX_REASONS) -> list[list[dict[str, Any]]]:
-    """For each row, the `limit` characteristics with the most negative impact (points below the
-    characteristic's best attribute), worded."""
-    return [reason_lines(json.loads(text))
-            for text in reasons_compact(impacts, features, limit=limit)]

@@ -71,11 +71,6 @@ def points_from_probability(probability: np.ndarray | float) -> np.ndarray:
     return OFFSET + FACTOR * np.log((1 - p) / p)
 
 
-def probability_from_points(points: np.ndarray | float) -> np.ndarray:
-    odds = np.exp((np.asarray(points, dtype=float) - OFFSET) / FACTOR)
-    return 1 / (1 + odds)
-
-
 def _woe(good: np.ndarray, bad: np.ndarray) -> np.ndarray:
     total_good, total_bad = good.sum(), bad.sum()
     return np.log(((good + 0.5) / (total_good + 0.5)) / ((bad + 0.5) / (total_bad + 0.5)))

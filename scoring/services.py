@@ -57,13 +57,6 @@ BAND_LIMITS = (("A", 0.02), ("B", 0.05), ("C", 0.10), ("D", 0.20))
 Status = ScoringModel.Status
 
 
-def band_for(probability: float) -> str:
-    for band, limit in BAND_LIMITS:
-        if probability < limit:
-            return band
-    return "E"
-
-
 def _artifact_name(client_id: int, segment: str, kind: str, version: int) -> str:
     return f"client-{client_id}/{segment}-{kind}-v{version}.skops"
 
@@ -247,7 +240,7 @@ def _stability_record(*, model: ScoringModel, as_of: dt.date, first_debtor_id: i
 
 
 def bands_for(probability: np.ndarray) -> list[str]:
-    """band_for over an array, vectorised."""
+    """Each probability's band: the first whose limit it is under, E above them all."""
     limits = np.array([limit for _band, limit in BAND_LIMITS])
     letters = np.array([band for band, _limit in BAND_LIMITS] + ["E"])
     return letters[np.searchsorted(limits, probability, side="right")].tolist()

@@ -1,8 +1,10 @@
 """Reasons are worded from the debtor's values, worst first, and translated."""
 
+import json
+
 import numpy as np
 
-from scoring.reasons import reason_text, reasons_for_rows
+from scoring.reasons import reason_lines, reason_text, reasons_compact
 
 
 def test_it_words_late_payments_from_the_counts():
@@ -16,7 +18,7 @@ def test_it_puts_the_factor_that_lowered_the_score_most_first_and_skips_neutral_
     features = {"late_share_12m": np.array([0.5]), "late_count_12m": np.array([2.0]),
                 "due_count_12m": np.array([4.0]), "overdue_days_max": np.array([75.0]),
                 "tenure_months": np.array([30.0])}
-    [reasons] = reasons_for_rows(impacts, features)
+    [reasons] = [reason_lines(json.loads(text)) for text in reasons_compact(impacts, features)]
     assert [r["code"] for r in reasons] == ["overdue_days_max", "late_share_12m"]
     assert reasons[0]["text"] == "oldest unpaid invoice is 75 days past due"
     assert reasons[0]["impact"] == -40

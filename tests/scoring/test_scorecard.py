@@ -14,7 +14,6 @@ from scoring.scorecard import (
     fit_numeric_bins,
     fit_scorecard,
     points_from_probability,
-    probability_from_points,
     scorecard_attribute_points,
     scorecard_predict,
 )
@@ -29,7 +28,6 @@ def test_it_adds_50_points_each_time_the_odds_double():
     assert points_from_probability(1 / 10.5) == pytest.approx(550)  # 9.5:1
     assert pytest.approx(50 / math.log(2)) == FACTOR
     assert pytest.approx(600 - 50 / math.log(2) * math.log(19)) == OFFSET
-    assert probability_from_points(600) == pytest.approx(0.05)
 
 
 def _late_payers(seed=0, n=4000):
