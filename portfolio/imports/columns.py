@@ -71,7 +71,3 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "invoices": INVOICE_COLUMNS,
     "payments": PAYMENT_COLUMNS,
 }
-
-
-def column_names(kind: str) -> list[str]:
-    return [column.name for column in COLUMNS[kind]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from portfolio.imports import services
-from portfolio.imports.columns import column_names
+from portfolio.imports.columns import COLUMNS
 
 INVOICE_HEADER = "invoice_number,customer_code,issue_date,due_date,amount"
 PAYMENT_HEADER = "reference,customer_code,value_date,amount,method,invoice_number"
@@ -16,7 +16,7 @@ def csv_bytes(header: str, *rows: str) -> bytes:
 
 
 def debtors_csv(*rows: dict[str, str]) -> bytes:
-    names = column_names("debtors")
+    names = [column.name for column in COLUMNS["debtors"]]
     lines = [",".join(names)] + [",".join(row.get(name, "") for name in names) for row in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
