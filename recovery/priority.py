@@ -23,13 +23,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from recovery.models import Callback, CollectionCase, PromiseToPay
-from scoring.selectors import debtor_scores_latest
+from scoring.selectors import (
+    debtor_probability_latest,
+    debtor_scores_latest,
+    probability_read,
+)
 
 UNSCORED_PROBABILITY = Decimal("0.5")
 DAY_POINTS = Decimal("2")
@@ -109,10 +114,23 @@ def _chunk_facts(ids: list[int], today: dt.date,
     return promise_due, callback_due, broken
 
 
-def _named_cases_facts(ids: list[int], today: dt.date,
-                       now: dt.datetime) -> tuple[set[int], set[int], set[int]]:
+class _Facts(NamedTuple):
+    """What a priority needs besides the case's own columns."""
+
+    probability: dict[int, Decimal]  # by debtor: the latest champion score's
+    promise_due: set[int]  # the sets are of case ids
+    callback_due: set[int]
+    broken: set[int]
+
+
+def _chunk_probabilities(debtor_ids: set[int]) -> dict[int, Decimal]:
+    return {debtor_id: Decimal(str(score.probability))
+            for debtor_id, score in debtor_scores_latest(debtor_ids=debtor_ids).items()}
+
+
+def _named_cases_facts(ids: list[int], today: dt.date, now: dt.datetime) -> _Facts:
     """The same facts for a few named cases (after a contact, a promise evaluation, a stage
-    change) in one query: an index probe per case instead of three reads."""
+    change) in one query: an index probe per case and per input instead of four reads."""
     promises = PromiseToPay.objects.filter(case_id=OuterRef("pk"))
     latest = promises.filter(
         Q(status__in=PromiseToPay.EVALUATED) | Q(status=PromiseToPay.Status.PENDING),
@@ -124,16 +142,21 @@ def _named_cases_facts(ids: list[int], today: dt.date,
                                                     status=Callback.Status.PENDING,
                                                     due_at__lte=now)),
         latest_promise=Subquery(latest),
-    ).values_list("pk", "promise_due", "callback_due", "latest_promise")
-    promise_due, callback_due, broken = set(), set(), set()
-    for pk, promise, callback, latest_status in rows:
+        probability=debtor_probability_latest(debtor_id=OuterRef("debtor_id"),
+                                              kind=OuterRef("debtor__kind")),
+    ).values_list("pk", "debtor_id", "promise_due", "callback_due", "latest_promise",
+                  "probability")
+    facts = _Facts({}, set(), set(), set())
+    for pk, debtor_id, promise, callback, latest_status, probability in rows:
+        if probability is not None:
+            facts.probability[debtor_id] = probability_read(probability)
         if promise:
-            promise_due.add(pk)
+            facts.promise_due.add(pk)
         if callback:
-            callback_due.add(pk)
+            facts.callback_due.add(pk)
         if latest_status == PromiseToPay.Status.BROKEN:
-            broken.add(pk)
-    return promise_due, callback_due, broken
+            facts.broken.add(pk)
+    return facts
 
 
 def cases_prioritise(*, cases: Iterable[CollectionCase] | None = None,
@@ -155,20 +178,18 @@ def cases_prioritise(*, cases: Iterable[CollectionCase] | None = None,
     if not rows:
         return 0
     ids = [case.pk for case in rows]
-    scores = debtor_scores_latest(debtor_ids={case.debtor_id for case in rows})
     if cases is None:
-        promise_due, callback_due, broken = _chunk_facts(ids, today, now)
+        facts = _Facts(_chunk_probabilities({case.debtor_id for case in rows}),
+                       *_chunk_facts(ids, today, now))
     else:
-        promise_due, callback_due, broken = _named_cases_facts(ids, today, now)
+        facts = _named_cases_facts(ids, today, now)
     changed = []
     for case in rows:
-        score = scores.get(case.debtor_id)
         days = (today - case.oldest_due_date).days if case.oldest_due_date else 0
         priority, reasons = priority_explain(
-            overdue=case.overdue_amount,
-            probability=Decimal(str(score.probability)) if score is not None else None,
-            days_overdue=days, stage=case.stage, promise_due=case.pk in promise_due,
-            callback_due=case.pk in callback_due, broken_promise=case.pk in broken)
+            overdue=case.overdue_amount, probability=facts.probability.get(case.debtor_id),
+            days_overdue=days, stage=case.stage, promise_due=case.pk in facts.promise_due,
+            callback_due=case.pk in facts.callback_due, broken_promise=case.pk in facts.broken)
         if priority != case.priority or reasons != case.priority_reasons:
             case.priority, case.priority_reasons = priority, reasons
             changed.append(case)
