@@ -156,16 +156,16 @@ class Skills:
 
 
 def agent_skills(agent: Any) -> Skills:
-    row = AgentSkills.objects.filter(user_id=agent.pk).first()
+    # Three columns, not a model instance: every claim reads them.
+    row = AgentSkills.objects.filter(user_id=agent.pk).values_list(
+        "languages", "segments", "second_level").first()
+    languages, segments, second_level = row if row is not None else ((), (), False)
     second = (access_for(agent).has_role(Role.TEAM_LEADER, Role.ADMINISTRATOR)
-              or agent.has_perm("recovery.work_second_level")
-              or (row is not None and row.second_level))
+              or agent.has_perm("recovery.work_second_level") or second_level)
     Stage = CollectionCase.Stage
     stages = ((Stage.FIRST_LEVEL, Stage.SECOND_LEVEL, Stage.COMPLAINT) if second
               else (Stage.FIRST_LEVEL,))
-    return Skills(stages=stages,
-                  languages=tuple(row.languages) if row is not None else (),
-                  segments=tuple(row.segments) if row is not None else ())
+    return Skills(stages=stages, languages=tuple(languages), segments=tuple(segments))
 
 
 def _may_work(agent: Any) -> None:
@@ -198,14 +198,30 @@ def _due(agent: Any, now: dt.datetime) -> Q:
                | Q(next_action_at__lte=now - CALLBACK_KEPT_FOR)))
 
 
-def _own_claim(agent: Any, now: dt.datetime) -> CollectionCase | None:
-    # Usually there is none: probe by key first (a narrow read), load the case only if found.
-    own = (CollectionCase.objects.filter(status=CollectionCase.Status.OPEN,
-                                         claimed_by_id=agent.pk, claim_expires_at__gt=now)
-           .order_by("claimed_at").values_list("pk", flat=True).first())
-    if own is None:
-        return None
-    return CollectionCase.objects.select_related("debtor", "client").filter(pk=own).first()
+def _claim_and_kept(agent: Any, now: dt.datetime) -> tuple[int | None, bool]:
+    """The agent's live claim, if any (the oldest), and whether any open case is kept for
+    them: one narrow read of the two partial indexes (recovery_case_claimed,
+    recovery_case_kept_for_agent). Usually there is neither: no case is loaded, and
+    case_claim_next skips the locked read of the agent's kept cases. Only a contact the agent
+    logs keeps a case for them, so a case kept after this read is one the agent's own later
+    request would see anyway."""
+    own: tuple[dt.datetime, int] | None = None
+    kept = False
+    for pk, claimed_by, expires_at, claimed_at, assigned in CollectionCase.objects.filter(
+            Q(claimed_by_id=agent.pk, claim_expires_at__gt=now) | Q(assigned_agent_id=agent.pk),
+            status=CollectionCase.Status.OPEN).values_list(
+                "pk", "claimed_by_id", "claim_expires_at", "claimed_at", "assigned_agent_id"):
+        kept = kept or assigned == agent.pk
+        if claimed_by != agent.pk or expires_at is None or expires_at <= now or (
+                claimed_at is None):
+            continue  # a case kept for the agent, not claimed by them
+        if own is None or (claimed_at, pk) < own:
+            own = (claimed_at, pk)
+    return (own[1] if own is not None else None), kept
+
+
+def _own_claim(pk: int) -> CollectionCase | None:
+    return CollectionCase.objects.select_related("debtor", "client").filter(pk=pk).first()
 
 
 def _lease(agent: Any, now: dt.datetime, decision_id: int | None) -> dict[str, object]:
@@ -242,13 +258,14 @@ def _open_unheld() -> QuerySet[CollectionCase]:
 
 
 def _candidates(agent: Any, skills: Skills, now: dt.datetime, size: int,
-                skip: set[int]) -> list[CollectionCase]:
+                skip: set[int], *, kept: bool = True) -> list[CollectionCase]:
     """Up to `size` cases `agent` may take now, best first, locked for this transaction on
     PostgreSQL (SKIP LOCKED: rows another agent is taking are passed over, never waited for).
 
-    The agent's own due callbacks come first (recovery_case_kept_for_agent), then each
-    client's queue in priority order (recovery_case_queue, read only as deep as needed):
-    never a sort of every open case."""
+    The agent's own due callbacks come first (recovery_case_kept_for_agent; not read when
+    `kept` says no open case is kept for the agent), then each client's queue in priority
+    order (recovery_case_queue, read only as deep as needed): never a sort of every open
+    case."""
     free = skills.filter(_open_unheld()).filter(_claimable(agent, now), _due(agent, now))
     if skip:
         free = free.exclude(pk__in=skip)
@@ -263,7 +280,7 @@ def _candidates(agent: Any, skills: Skills, now: dt.datetime, size: int,
     kept_for_me = free.filter(assigned_agent_id=agent.pk)
     if client_ids is not None:
         kept_for_me = kept_for_me.filter(client_id__in=list(client_ids))
-    batch = locked(kept_for_me, "next_action_at", "id", limit=size)
+    batch = locked(kept_for_me, "next_action_at", "id", limit=size) if kept else []
     if len(batch) == size:
         return batch
     others = free.exclude(pk__in=[case.pk for case in batch]) if batch else free
@@ -291,7 +308,8 @@ def case_claim_next(*, agent: Any, now: dt.datetime | None = None) -> Collection
     """
     _may_work(agent)
     now = now or timezone.now()
-    own = _own_claim(agent, now)
+    held, kept = _claim_and_kept(agent, now)
+    own = _own_claim(held) if held is not None else None
     if own is not None:
         return own
     skills = agent_skills(agent)
@@ -299,7 +317,7 @@ def case_claim_next(*, agent: Any, now: dt.datetime | None = None) -> Collection
     size = CLAIM_FIRST_BATCH
     for _round in range(CLAIM_ROUNDS):
         with transaction.atomic():
-            batch = _candidates(agent, skills, now, size, skip)
+            batch = _candidates(agent, skills, now, size, skip, kept=kept)
             if not batch:
                 return None
             decisions = _decisions(batch, now)
@@ -713,9 +731,9 @@ def contact_outcome_record(*, case: CollectionCase, agent: Any, data: ContactDat
                           code="not_claimed")
     data = _contact_clean(data, case, now)
     if not data.destination and data.channel == CollectionContact.Channel.CALL:
-        phone = case.debtor.contact_points.filter(channel="phone",
-                                                  wrong_number_at__isnull=True).first()
-        data.destination = phone.value if phone else ""
+        phone = case.debtor.contact_points.filter(
+            channel="phone", wrong_number_at__isnull=True).values_list("value", flat=True).first()
+        data.destination = phone or ""
     attempt = _attempt_record(case, data, agent, now)
     opened_at = data.opened_at or now
     contact = CollectionContact.objects.create(
