@@ -63,22 +63,26 @@ def _latest_scores(debtor_ids: Iterable[int]) -> QuerySet[DebtorScore]:
     )
 
 
-def debtor_probability_latest(*, debtor_id: OuterRef, kind: OuterRef) -> Subquery:
-    """The probability of the score _latest_scores would pick for the outer row's debtor
-    (`debtor_id`, of kind `kind`), as a subquery: for a few named rows (the case a contact
-    re-prioritises) one index probe inside their own read, instead of a window over a second
-    query and whole score and model rows. Read its value with `probability_read`."""
-    # Among the champion scores of the debtor's segment or of all debtors, "not of all
-    # debtors" is "of the debtor's segment": the same order as _segment_first's.
-    all_last = Case(When(model__segment=ScoringModel.Segment.ALL, then=Value(1)),
-                    default=Value(0), output_field=IntegerField())
-    return Subquery(_champion_scores(kind).filter(debtor_id=debtor_id)
-                    .order_by(all_last, "-as_of", "-id").values("probability")[:1])
+def debtor_probability_latest_sql(*, debtor_id: str, kind: str) -> str:
+    """The probability of the score _latest_scores would pick, as a scalar subquery of plain
+    SQL both databases run, for the outer row whose debtor id and kind are the SQL
+    expressions `debtor_id` and `kind` (column names in code, never input). For a few named
+    rows (the case a contact re-prioritises) it is one index probe inside their own read.
+    Among the champion scores of the debtor's segment or of all debtors, "not of all debtors"
+    is "of the debtor's segment": the same order as _segment_first's. Read its value with
+    `probability_read`."""
+    return (
+        "(SELECT s.probability FROM scoring_debtorscore s"  # noqa: S608 (column names, choices)
+        " JOIN scoring_scoringmodel m ON m.id = s.model_id"
+        f" WHERE s.debtor_id = {debtor_id} AND m.status = {_CHAMPION}"
+        f" AND (m.segment = {kind} OR m.segment = {_SEGMENT_ALL})"
+        f" ORDER BY CASE WHEN m.segment = {_SEGMENT_ALL} THEN 1 ELSE 0 END,"
+        " s.as_of DESC, s.id DESC LIMIT 1)")
 
 
 def probability_read(value: object) -> Decimal:
     """A probability as DebtorScore.probability holds it, from a subquery's value: SQLite
-    hands a subquery's decimal back unrounded (through a float)."""
+    hands a subquery's decimal back as a float."""
     return Decimal(str(value)).quantize(PROBABILITY_STEP)
 
 
