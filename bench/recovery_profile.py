@@ -8,7 +8,9 @@ its cases): `--cycles` claim-next + log-outcome cycles through Django's test cli
 bench-only endpoints (bench/recovery_urls.py, the same services and clock as the benchmark),
 beside the bare endpoint, all inside one transaction that is rolled back. Two passes: one
 counts the queries of each request, one times its CPU (`time.process_time`) without the
-query capture. `--profile` prints cProfile's top functions of the timed pass instead.
+query capture; the timed pass also reports the CPU of the PostgreSQL backend serving it, when
+the server runs on this machine (/proc/<pid>/stat). `--profile` prints cProfile's top
+functions of an extra pass.
 """
 
 from __future__ import annotations
@@ -49,6 +51,22 @@ def _cycles(client: Any, tokens: list[str], cycles: int,
             content_type="application/json", **auth))
         if response.status_code != 201:
             raise RuntimeError(f"log-outcome: HTTP {response.status_code} {response.content!r}")
+
+
+def _backend_cpu_ms() -> float | None:
+    """CPU time so far of the PostgreSQL backend of this connection, if it is local."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def _rolled_back(run: Callable[[], None]) -> None:
@@ -118,13 +136,18 @@ def main() -> int:
         ours = r"/(recovery|compliance|scoring|access|portfolio)/"
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(ours, 60)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+    backend_before = _backend_cpu_ms()
     _rolled_back(lambda: _cycles(client, tokens, args.cycles, timed))
+    backend_after = _backend_cpu_ms()
     for line in sql:
         print(line)
     for name in ("bare", "claim-next", "log-outcome"):
         print(f"{name}: queries {statistics.fmean(queries[name]):.1f} "
               f"(min {min(queries[name])}, max {max(queries[name])}), CPU median "
               f"{statistics.median(cpu[name]):.1f} ms, mean {statistics.fmean(cpu[name]):.1f} ms")
+    if backend_before is not None and backend_after is not None:
+        print(f"PostgreSQL backend CPU: {(backend_after - backend_before) / args.cycles:.1f} ms "
+              "per cycle (bare + claim-next + log-outcome)")
     return 0
 
 
