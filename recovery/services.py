@@ -205,9 +205,9 @@ def _claim_and_kept(agent: Any, now: dt.datetime) -> tuple[int | None, bool]:
     """The agent's live claim, if any (the oldest), and whether any open case is kept for
     them: one narrow read of the two partial indexes (recovery_case_claimed,
     recovery_case_kept_for_agent). Usually there is neither: no case is loaded, and
-    case_claim_next skips the locked read of the agent's kept cases. Only a contact the agent
-    logs keeps a case for them, so a case kept after this read is one the agent's own later
-    request would see anyway."""
+    case_claim_next skips the locked read of the agent's kept cases. A case is kept for an
+    agent by a contact that agent logs (contact_outcome_record), so one kept after this read
+    is seen by the agent's next request, as it would be had it been kept a moment later."""
     own: tuple[dt.datetime, int] | None = None
     kept = False
     for pk, claimed_by, expires_at, claimed_at, assigned in CollectionCase.objects.filter(
@@ -269,8 +269,8 @@ def _candidates(agent: Any, skills: Skills, now: dt.datetime, size: int,
     `kept` says no open case is kept for the agent), then each client's queue in priority
     order (recovery_case_queue, read only as deep as needed): never a sort of every open
     case."""
-    # Each filter() copies the query built so far: the conditions go in at once, and the
-    # kept cases' read is built only when it runs (building querysets was a third of a claim).
+    # Every claim builds these reads, and each filter() copies the query built so far: the
+    # conditions go in at once, and the kept cases' read is built only when it runs.
     free = [Q(status=CollectionCase.Status.OPEN, on_hold=False), *skills.conditions(),
             _claimable(agent, now), _due(agent, now)]
     if skip:
