@@ -1,23 +1,26 @@
 """Load the facts the engine decides on, for a batch of debtors, in a fixed number of queries.
 
 Per chunk of debtors: holds, restrictions, recent attempts, contact points, disputed invoices
-(and, only for debtors with a dispute, whether anything undisputed is left), approved
-overrides: six queries whatever the chunk size. The packs and the clients' contract rules
-come from the process's snapshot (compliance/rulecache.py: one small check query per call).
-Each `__in` list is one chunk (2,000 ids by default) so PostgreSQL plans it as an index scan
-on the debtor-leading indexes named in compliance/models.py.
+and approved overrides in one statement (and, only for debtors with a dispute, whether
+anything undisputed is left, in a second one), whatever the chunk size. The packs and the
+clients' contract rules come from the process's snapshot (compliance/rulecache.py: one small
+check query per call). Each debtor list is one chunk (2,000 ids by default) so PostgreSQL
+plans it as an index scan on the debtor-leading indexes named in compliance/models.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime, parse_time
 
 from compliance.engine import (
     AttemptFact,
@@ -27,16 +30,11 @@ from compliance.engine import (
     PointFact,
     RestrictionFact,
 )
-from compliance.models import (
-    ContactAttempt,
-    ContactHold,
-    ContactOverride,
-    ContactRestriction,
-    PackRule,
-)
+from compliance.models import ContactOverride, PackRule
 from compliance.rulecache import PackRow, RuleRow, RulesSnapshot, VersionRow, rules_snapshot
 from compliance.rules import WEEKDAYS, Param, RuleSet, RuleValue
-from portfolio.models import ContactPoint, Debtor, Invoice
+from portfolio.models import Debtor, Invoice
+from portfolio.sql import INVOICE_DISPUTED, sql_literals
 
 DEBTOR_FIELDS = ("id", "client_id", "country", "region", "timezone", "deceased", "vulnerable",
                  "do_not_call", "processing_restricted")
@@ -68,16 +66,6 @@ def debtor_chunks(debtors: Sequence[Any] | QuerySet[Debtor], size: int) -> Itera
         iterator = iter(debtors)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def _for_debtors(ids: list[int]) -> Q:
-    """Rows of these debtors. A dense run of ids (a planner's whole portfolio, chunked in key
-    order) becomes a range the debtor-leading index scans, instead of thousands of bound
-    parameters; rows of debtors outside the chunk are dropped when facts are assembled."""
-    low, high = min(ids), max(ids)
-    if high - low + 1 <= 2 * len(ids):
-        return Q(debtor_id__gte=low, debtor_id__lte=high)
-    return Q(debtor_id__in=ids)
 
 
 class PackIndex:
@@ -159,68 +147,169 @@ def _client_tightened(snapshot: RulesSnapshot, packs: PackIndex, pack_rules: Rul
     return cached
 
 
+# --- The facts of a batch of debtors in one round trip ------------------------------------
+# The six reads (holds, restrictions, recent attempts, contact points, disputed invoices,
+# approved overrides) are one UNION ALL statement, plain SQL both databases run: the
+# collections queue loads one debtor's facts on every claim, and compiling six ORM queries
+# cost more CPU than running them (bench/README.md, "Collections"). Each branch fills the
+# typed slots below that it needs and NULLs of the slot's type elsewhere (PostgreSQL matches
+# UNION columns pairwise, so an untyped NULL would not do); rows are told apart by the tag.
+# Ordering is done in Python when the facts are assembled.
+_SLOTS = (("s1", "TEXT"), ("s2", "TEXT"), ("s3", "TEXT"), ("s4", "TEXT"), ("j", "JSONB"),
+          ("t1", "TIMESTAMPTZ"), ("t2", "TIMESTAMPTZ"), ("t3", "TIMESTAMPTZ"),
+          ("b", "BOOLEAN"), ("h1", "TIME"), ("h2", "TIME"), ("n", "BIGINT"))
+_HOLD, _RESTRICTION, _ATTEMPT, _POINT, _DISPUTED, _OVERRIDE = range(1, 7)
+
+
+def _branch(tag: int, table: str, where: str, **slots: str) -> str:
+    columns = ", ".join(slots.get(name, f"CAST(NULL AS {kind})") for name, kind in _SLOTS)
+    # Composed from table and column names in code, never from input.
+    return f"SELECT {tag}, debtor_id, {columns} FROM {table} WHERE {{debtors}} AND {where}"  # noqa: S608
+
+
+# (statement, names of its own parameters after the debtors' ones)
+_FACT_BRANCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (_branch(_HOLD, "compliance_contacthold",
+             "released_at IS NULL AND starts_at <= %s AND (ends_at IS NULL OR ends_at > %s)",
+             s1="kind", j="invoice_ids", t1="starts_at", t2="ends_at"), ("at", "at")),
+    (_branch(_RESTRICTION, "compliance_contactrestriction",
+             "revoked_at IS NULL AND created_at <= %s",
+             s1="kind", s2="channel", s3="place", j="weekdays", t1="created_at",
+             h1="not_before", h2="not_after"), ("at",)),
+    (_branch(_ATTEMPT, "compliance_contactattempt", "started_at >= %s AND started_at <= %s",
+             s1="channel", s2="destination", s3="result", s4="debt_ref", t1="started_at",
+             t2="consent_given_at", t3="follow_up_at", b="conversation", n="id"),
+     ("since", "at")),
+    (_branch(_POINT, "portfolio_contactpoint", "1 = 1",
+             s1="channel", s2="value", s3="label", j="timezones", t1="wrong_number_at",
+             b="confirmed", n="id"), ()),
+    (_branch(_DISPUTED, "portfolio_invoice", f"status = {INVOICE_DISPUTED}", n="id"), ()),
+    (_branch(_OVERRIDE, "compliance_contactoverride",
+             f"status = {sql_literals(ContactOverride.Status.APPROVED)} AND valid_until > %s",
+             s1="channel", s2="destination", t1="valid_until", t2="requested_at", n="id"),
+     ("at",)),
+)
+
+
+def _debtors_sql(ids: list[int]) -> tuple[str, list[int]]:
+    """Rows of these debtors. A dense run of ids (a planner's whole portfolio, chunked in key
+    order) becomes a range the debtor-leading index scans, instead of thousands of bound
+    parameters; rows of debtors outside the chunk are dropped when facts are assembled."""
+    low, high = min(ids), max(ids)
+    if high - low + 1 <= 2 * len(ids):
+        return "debtor_id >= %s AND debtor_id <= %s", [low, high]
+    return f"debtor_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _fact_rows(ids: list[int], at: dt.datetime, since: dt.datetime) -> list[tuple[Any, ...]]:
+    debtors, debtor_params = _debtors_sql(ids)
+    values = {"at": connection.ops.adapt_datetimefield_value(at),
+              "since": connection.ops.adapt_datetimefield_value(since)}
+    params: list[Any] = []
+    for _statement, names in _FACT_BRANCHES:
+        params += debtor_params + [values[name] for name in names]
+    sql = " UNION ALL ".join(statement.format(debtors=debtors)
+                             for statement, _names in _FACT_BRANCHES)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# Raw rows come back as each database gives them: PostgreSQL parses times and flags, SQLite
+# may hand back text and 0/1 (it stores times as naive UTC text); JSON is text on both.
+def _aware(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _moment(value: Any) -> dt.datetime:
+    """A time from a NOT NULL column."""
+    moment = _aware(value)
+    if moment is None:
+        raise ValueError("A fact's time column is NULL.")
+    return moment
+
+
+def _clock(value: Any) -> dt.time | None:
+    return parse_time(value) if isinstance(value, str) else value
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+class _Facts:
+    """The rows of _fact_rows sorted into per-debtor lists, in the order the engine reads
+    them: attempts oldest first, holds and restrictions newest first, points by id,
+    overrides most recently requested first."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        holds: list[tuple[int, HoldFact]] = []
+        restrictions: list[tuple[int, RestrictionFact]] = []
+        attempts: list[tuple[int, int, AttemptFact]] = []
+        points: list[tuple[int, int, PointFact]] = []
+        overrides: list[tuple[int, dt.datetime, int, OverrideFact]] = []
+        self.disputed: dict[int, set[int]] = defaultdict(set)
+        for tag, debtor_id, s1, s2, s3, s4, j, t1, t2, t3, b, h1, h2, n in rows:
+            if tag == _HOLD:
+                holds.append((debtor_id, HoldFact(s1, frozenset(_json(j) or ()), _moment(t1),
+                                                  _aware(t2))))
+            elif tag == _RESTRICTION:
+                days = frozenset(WEEKDAYS.index(day) for day in (_json(j) or ())
+                                 if day in WEEKDAYS)
+                restrictions.append((debtor_id, RestrictionFact(
+                    s1, s2, days, _clock(h1), _clock(h2), s3, _moment(t1))))
+            elif tag == _ATTEMPT:
+                attempts.append((debtor_id, n, AttemptFact(
+                    s1, s2, _moment(t1), s3, bool(b), s4, _aware(t2), _aware(t3))))
+            elif tag == _POINT:
+                points.append((debtor_id, n, PointFact(
+                    s1, s2, s3, tuple(_json(j) or ()), bool(b), wrong_number=t1 is not None)))
+            elif tag == _DISPUTED:
+                self.disputed[debtor_id].add(n)
+            elif tag == _OVERRIDE and t1 is not None:
+                # Always: the filter leaves out open-ended rows.
+                overrides.append((debtor_id, _moment(t2), n, OverrideFact(
+                    n, s1, s2, _moment(t1))))
+        self.holds = _grouped(sorted(holds, key=lambda r: r[1].starts_at, reverse=True))
+        self.restrictions = _grouped(sorted(restrictions, key=lambda r: r[1].created_at,
+                                            reverse=True))
+        self.attempts = _grouped([(d, f) for d, _n, f in sorted(
+            attempts, key=lambda r: (r[2].started_at, r[1]))])
+        self.points = _grouped([(d, f) for d, _n, f in sorted(points, key=lambda r: r[1])])
+        self.overrides = _grouped([(d, f) for d, _r, _n, f in sorted(
+            overrides, key=lambda r: (r[1], r[2]), reverse=True)])
+
+
+def _grouped(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for debtor_id, fact in rows:
+        grouped[debtor_id].append(fact)
+    return grouped
+
+
 def facts_load(debtors: Sequence[Any], *, at: dt.datetime,
                packs: PackIndex | None = None) -> dict[int, DebtorFacts]:
+    """The facts of `debtors` at `at`: one statement for the six kinds of rows (_fact_rows),
+    a second one only when some debtor has a disputed invoice."""
     packs = packs or pack_index(at)
     snapshot = packs.snapshot
     ids = [d.pk for d in debtors]
     since = at - dt.timedelta(days=packs.max_lookback_days)
-
-    holds: dict[int, list[HoldFact]] = defaultdict(list)
-    for debtor_id, kind, invoice_ids, starts_at, ends_at in (
-            ContactHold.objects.filter(_for_debtors(ids), released_at__isnull=True,
-                                       starts_at__lte=at)
-            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-            .values_list("debtor_id", "kind", "invoice_ids", "starts_at", "ends_at")):
-        holds[debtor_id].append(HoldFact(kind, frozenset(invoice_ids or ()), starts_at, ends_at))
-
-    restrictions: dict[int, list[RestrictionFact]] = defaultdict(list)
-    for row in (ContactRestriction.objects.filter(_for_debtors(ids), revoked_at__isnull=True,
-                                                  created_at__lte=at)
-                .values_list("debtor_id", "kind", "channel", "weekdays", "not_before",
-                             "not_after", "place", "created_at")):
-        debtor_id, kind, channel, weekdays, not_before, not_after, place, created_at = row
-        days = frozenset(WEEKDAYS.index(day) for day in (weekdays or ()) if day in WEEKDAYS)
-        restrictions[debtor_id].append(RestrictionFact(kind, channel, days, not_before,
-                                                       not_after, place, created_at))
-
-    attempts: dict[int, list[AttemptFact]] = defaultdict(list)
-    for attempt in (ContactAttempt.objects.filter(_for_debtors(ids), started_at__gte=since,
-                                                  started_at__lte=at)
-                    .order_by("debtor_id", "started_at", "id")
-                    .values_list("debtor_id", "channel", "destination", "started_at", "result",
-                                 "conversation", "debt_ref", "consent_given_at",
-                                 "follow_up_at")):
-        attempts[attempt[0]].append(AttemptFact(*attempt[1:]))
-
-    points: dict[int, list[PointFact]] = defaultdict(list)
-    for debtor_id, channel, value, label, zones, confirmed, wrong_at in (
-            ContactPoint.objects.filter(_for_debtors(ids)).order_by("debtor_id", "id")
-            .values_list("debtor_id", "channel", "value", "label", "timezones", "confirmed",
-                         "wrong_number_at")):
-        points[debtor_id].append(PointFact(channel, value, label, tuple(zones or ()),
-                                           confirmed, wrong_number=wrong_at is not None))
-
-    disputed: dict[int, set[int]] = defaultdict(set)
-    for debtor_id, invoice_id in Invoice.objects.filter(
-            _for_debtors(ids), status=Invoice.Status.DISPUTED).values_list("debtor_id", "id"):
-        disputed[debtor_id].add(invoice_id)
+    found = _Facts(_fact_rows(ids, at, since))
+    holds, restrictions, attempts = found.holds, found.restrictions, found.attempts
+    points, disputed, overrides = found.points, found.disputed, found.overrides
     undisputed: set[int] = set()
     if disputed:
         undisputed = set(Invoice.objects.filter(
             debtor_id__in=list(disputed),
             status__in=[Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID],
         ).order_by().values_list("debtor_id", flat=True).distinct())
-
-    overrides: dict[int, list[OverrideFact]] = defaultdict(list)
-    for override_id, debtor_id, channel, destination, valid_until in (
-            ContactOverride.objects.filter(_for_debtors(ids),
-                                           status=ContactOverride.Status.APPROVED,
-                                           valid_until__gt=at)
-            .values_list("id", "debtor_id", "channel", "destination", "valid_until")):
-        if valid_until is not None:  # always: the filter above leaves out open-ended rows
-            overrides[debtor_id].append(
-                OverrideFact(override_id, channel, destination, valid_until))
 
     facts: dict[int, DebtorFacts] = {}
     for debtor in debtors:

@@ -23,13 +23,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from portfolio.sql import sql_literals
 from recovery.models import Callback, CollectionCase, PromiseToPay
-from scoring.selectors import debtor_scores_latest
+from scoring.selectors import (
+    debtor_probability_latest_sql,
+    debtor_scores_latest,
+    probability_read,
+)
 
 UNSCORED_PROBABILITY = Decimal("0.5")
 DAY_POINTS = Decimal("2")
@@ -109,31 +116,61 @@ def _chunk_facts(ids: list[int], today: dt.date,
     return promise_due, callback_due, broken
 
 
-def _named_cases_facts(ids: list[int], today: dt.date,
-                       now: dt.datetime) -> tuple[set[int], set[int], set[int]]:
+class _Facts(NamedTuple):
+    """What a priority needs besides the case's own columns."""
+
+    probability: dict[int, Decimal]  # by debtor: the latest champion score's
+    promise_due: set[int]  # the sets are of case ids
+    callback_due: set[int]
+    broken: set[int]
+
+
+def _chunk_probabilities(debtor_ids: set[int]) -> dict[int, Decimal]:
+    return {debtor_id: Decimal(str(score.probability))
+            for debtor_id, score in debtor_scores_latest(debtor_ids=debtor_ids).items()}
+
+
+# A contact re-prioritises its one case: compiling the ORM form of this read (four correlated
+# subqueries) cost more CPU than running it, on the collections desk's hottest path
+# (bench/README.md, "Collections"). Plain SQL both databases run; the case ids are the
+# parameters after the day and the time.
+_PENDING = sql_literals(PromiseToPay.Status.PENDING)
+_JUDGED_OR_PENDING = sql_literals(*PromiseToPay.EVALUATED, PromiseToPay.Status.PENDING)
+_NAMED_CASES_FACTS_SQL = (
+    "SELECT c.id, c.debtor_id,"  # noqa: S608 (table and column names, choices)
+    " EXISTS (SELECT 1 FROM recovery_promisetopay p WHERE p.case_id = c.id"
+    f" AND p.status = {_PENDING} AND p.promised_date <= %s),"
+    " EXISTS (SELECT 1 FROM recovery_callback b WHERE b.case_id = c.id"
+    f" AND b.status = {sql_literals(Callback.Status.PENDING)} AND b.due_at <= %s),"
+    " (SELECT p.status FROM recovery_promisetopay p WHERE p.case_id = c.id"
+    f" AND p.status IN ({_JUDGED_OR_PENDING})"
+    " ORDER BY p.id DESC LIMIT 1), "
+    + debtor_probability_latest_sql(debtor_id="c.debtor_id", kind="d.kind")
+    + " FROM recovery_collectioncase c JOIN portfolio_debtor d ON d.id = c.debtor_id"
+    " WHERE c.id IN ({ids})"
+)
+
+
+def _named_cases_facts(ids: list[int], today: dt.date, now: dt.datetime) -> _Facts:
     """The same facts for a few named cases (after a contact, a promise evaluation, a stage
-    change) in one query: an index probe per case instead of three reads."""
-    promises = PromiseToPay.objects.filter(case_id=OuterRef("pk"))
-    latest = promises.filter(
-        Q(status__in=PromiseToPay.EVALUATED) | Q(status=PromiseToPay.Status.PENDING),
-    ).order_by("-id").values("status")[:1]
-    rows = CollectionCase.objects.filter(pk__in=ids).annotate(
-        promise_due=Exists(promises.filter(status=PromiseToPay.Status.PENDING,
-                                           promised_date__lte=today)),
-        callback_due=Exists(Callback.objects.filter(case_id=OuterRef("pk"),
-                                                    status=Callback.Status.PENDING,
-                                                    due_at__lte=now)),
-        latest_promise=Subquery(latest),
-    ).values_list("pk", "promise_due", "callback_due", "latest_promise")
-    promise_due, callback_due, broken = set(), set(), set()
-    for pk, promise, callback, latest_status in rows:
+    change) in one query: an index probe per case and per input instead of four reads."""
+    sql = _NAMED_CASES_FACTS_SQL.format(ids=", ".join(["%s"] * len(ids)))
+    params = [connection.ops.adapt_datefield_value(today),
+              connection.ops.adapt_datetimefield_value(now), *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    facts = _Facts({}, set(), set(), set())
+    for pk, debtor_id, promise, callback, latest_status, probability in rows:
+        if probability is not None:
+            facts.probability[debtor_id] = probability_read(probability)
         if promise:
-            promise_due.add(pk)
+            facts.promise_due.add(pk)
         if callback:
-            callback_due.add(pk)
+            facts.callback_due.add(pk)
         if latest_status == PromiseToPay.Status.BROKEN:
-            broken.add(pk)
-    return promise_due, callback_due, broken
+            facts.broken.add(pk)
+    return facts
 
 
 def cases_prioritise(*, cases: Iterable[CollectionCase] | None = None,
@@ -155,20 +192,18 @@ def cases_prioritise(*, cases: Iterable[CollectionCase] | None = None,
     if not rows:
         return 0
     ids = [case.pk for case in rows]
-    scores = debtor_scores_latest(debtor_ids={case.debtor_id for case in rows})
     if cases is None:
-        promise_due, callback_due, broken = _chunk_facts(ids, today, now)
+        facts = _Facts(_chunk_probabilities({case.debtor_id for case in rows}),
+                       *_chunk_facts(ids, today, now))
     else:
-        promise_due, callback_due, broken = _named_cases_facts(ids, today, now)
+        facts = _named_cases_facts(ids, today, now)
     changed = []
     for case in rows:
-        score = scores.get(case.debtor_id)
         days = (today - case.oldest_due_date).days if case.oldest_due_date else 0
         priority, reasons = priority_explain(
-            overdue=case.overdue_amount,
-            probability=Decimal(str(score.probability)) if score is not None else None,
-            days_overdue=days, stage=case.stage, promise_due=case.pk in promise_due,
-            callback_due=case.pk in callback_due, broken_promise=case.pk in broken)
+            overdue=case.overdue_amount, probability=facts.probability.get(case.debtor_id),
+            days_overdue=days, stage=case.stage, promise_due=case.pk in facts.promise_due,
+            callback_due=case.pk in facts.callback_due, broken_promise=case.pk in facts.broken)
         if priority != case.priority or reasons != case.priority_reasons:
             case.priority, case.priority_reasons = priority, reasons
             changed.append(case)

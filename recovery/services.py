@@ -146,26 +146,29 @@ class Skills:
     languages: tuple[str, ...]
     segments: tuple[str, ...]
 
-    def filter(self, cases: QuerySet[CollectionCase]) -> QuerySet[CollectionCase]:
-        cases = cases.filter(stage__in=self.stages)
+    def conditions(self) -> list[Q]:
+        conditions = [Q(stage__in=self.stages)]
         if self.languages:
-            cases = cases.filter(language__in=self.languages)
+            conditions.append(Q(language__in=self.languages))
         if self.segments:
-            cases = cases.filter(segment__in=self.segments)
-        return cases
+            conditions.append(Q(segment__in=self.segments))
+        return conditions
+
+    def filter(self, cases: QuerySet[CollectionCase]) -> QuerySet[CollectionCase]:
+        return cases.filter(*self.conditions())
 
 
 def agent_skills(agent: Any) -> Skills:
-    row = AgentSkills.objects.filter(user_id=agent.pk).first()
+    # Three columns, not a model instance: every claim reads them.
+    row = AgentSkills.objects.filter(user_id=agent.pk).values_list(
+        "languages", "segments", "second_level").first()
+    languages, segments, second_level = row if row is not None else ((), (), False)
     second = (access_for(agent).has_role(Role.TEAM_LEADER, Role.ADMINISTRATOR)
-              or agent.has_perm("recovery.work_second_level")
-              or (row is not None and row.second_level))
+              or agent.has_perm("recovery.work_second_level") or second_level)
     Stage = CollectionCase.Stage
     stages = ((Stage.FIRST_LEVEL, Stage.SECOND_LEVEL, Stage.COMPLAINT) if second
               else (Stage.FIRST_LEVEL,))
-    return Skills(stages=stages,
-                  languages=tuple(row.languages) if row is not None else (),
-                  segments=tuple(row.segments) if row is not None else ())
+    return Skills(stages=stages, languages=tuple(languages), segments=tuple(segments))
 
 
 def _may_work(agent: Any) -> None:
@@ -198,14 +201,30 @@ def _due(agent: Any, now: dt.datetime) -> Q:
                | Q(next_action_at__lte=now - CALLBACK_KEPT_FOR)))
 
 
-def _own_claim(agent: Any, now: dt.datetime) -> CollectionCase | None:
-    # Usually there is none: probe by key first (a narrow read), load the case only if found.
-    own = (CollectionCase.objects.filter(status=CollectionCase.Status.OPEN,
-                                         claimed_by_id=agent.pk, claim_expires_at__gt=now)
-           .order_by("claimed_at").values_list("pk", flat=True).first())
-    if own is None:
-        return None
-    return CollectionCase.objects.select_related("debtor", "client").filter(pk=own).first()
+def _claim_and_kept(agent: Any, now: dt.datetime) -> tuple[int | None, bool]:
+    """The agent's live claim, if any (the oldest), and whether any open case is kept for
+    them: one narrow read of the two partial indexes (recovery_case_claimed,
+    recovery_case_kept_for_agent). Usually there is neither: no case is loaded, and
+    case_claim_next skips the locked read of the agent's kept cases. A case is kept for an
+    agent by a contact that agent logs (contact_outcome_record), so one kept after this read
+    is seen by the agent's next request, as it would be had it been kept a moment later."""
+    own: tuple[dt.datetime, int] | None = None
+    kept = False
+    for pk, claimed_by, expires_at, claimed_at, assigned in CollectionCase.objects.filter(
+            Q(claimed_by_id=agent.pk, claim_expires_at__gt=now) | Q(assigned_agent_id=agent.pk),
+            status=CollectionCase.Status.OPEN).values_list(
+                "pk", "claimed_by_id", "claim_expires_at", "claimed_at", "assigned_agent_id"):
+        kept = kept or assigned == agent.pk
+        if claimed_by != agent.pk or expires_at is None or expires_at <= now or (
+                claimed_at is None):
+            continue  # a case kept for the agent, not claimed by them
+        if own is None or (claimed_at, pk) < own:
+            own = (claimed_at, pk)
+    return (own[1] if own is not None else None), kept
+
+
+def _own_claim(pk: int) -> CollectionCase | None:
+    return CollectionCase.objects.select_related("debtor", "client").filter(pk=pk).first()
 
 
 def _lease(agent: Any, now: dt.datetime, decision_id: int | None) -> dict[str, object]:
@@ -242,37 +261,44 @@ def _open_unheld() -> QuerySet[CollectionCase]:
 
 
 def _candidates(agent: Any, skills: Skills, now: dt.datetime, size: int,
-                skip: set[int]) -> list[CollectionCase]:
+                skip: set[int], *, kept: bool = True) -> list[CollectionCase]:
     """Up to `size` cases `agent` may take now, best first, locked for this transaction on
     PostgreSQL (SKIP LOCKED: rows another agent is taking are passed over, never waited for).
 
-    The agent's own due callbacks come first (recovery_case_kept_for_agent), then each
-    client's queue in priority order (recovery_case_queue, read only as deep as needed):
-    never a sort of every open case."""
-    free = skills.filter(_open_unheld()).filter(_claimable(agent, now), _due(agent, now))
+    The agent's own due callbacks come first (recovery_case_kept_for_agent; not read when
+    `kept` says no open case is kept for the agent), then each client's queue in priority
+    order (recovery_case_queue, read only as deep as needed): never a sort of every open
+    case."""
+    # Every claim builds these reads, and each filter() copies the query built so far: the
+    # conditions go in at once, and the kept cases' read is built only when it runs.
+    free = [Q(status=CollectionCase.Status.OPEN, on_hold=False), *skills.conditions(),
+            _claimable(agent, now), _due(agent, now)]
     if skip:
-        free = free.exclude(pk__in=skip)
+        free.append(~Q(pk__in=skip))
     client_ids = access_for(agent).client_ids
 
-    def locked(cases: QuerySet[CollectionCase], *order: str, limit: int) -> list[CollectionCase]:
-        return list(cases.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("debtor").order_by(*order)[:limit])
+    def locked(*where: Q, order: tuple[str, ...], limit: int) -> list[CollectionCase]:
+        return list(CollectionCase.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("debtor").filter(*free, *where).order_by(*order)[:limit])
 
-    # In due order, the order of recovery_case_kept_for_agent: ordered by priority, PostgreSQL
-    # would walk the whole queue index looking for the agent's few kept cases.
-    kept_for_me = free.filter(assigned_agent_id=agent.pk)
-    if client_ids is not None:
-        kept_for_me = kept_for_me.filter(client_id__in=list(client_ids))
-    batch = locked(kept_for_me, "next_action_at", "id", limit=size)
+    batch: list[CollectionCase] = []
+    if kept:
+        # In due order, the order of recovery_case_kept_for_agent: ordered by priority,
+        # PostgreSQL would walk the whole queue index looking for the agent's few kept cases.
+        mine = [Q(assigned_agent_id=agent.pk)]
+        if client_ids is not None:
+            mine.append(Q(client_id__in=list(client_ids)))
+        batch = locked(*mine, order=("next_action_at", "id"), limit=size)
     if len(batch) == size:
         return batch
-    others = free.exclude(pk__in=[case.pk for case in batch]) if batch else free
+    others = [~Q(pk__in=[case.pk for case in batch])] if batch else []
+    queue_order = ("-priority", "id")
     if client_ids is None:
-        queued = locked(others, "-priority", "id", limit=size - len(batch))
+        queued = locked(*others, order=queue_order, limit=size - len(batch))
     else:
         # One read per client, each an ordered scan of that client's queue index.
         queued = [case for client_id in sorted(client_ids)
-                  for case in locked(others.filter(client_id=client_id), "-priority", "id",
+                  for case in locked(*others, Q(client_id=client_id), order=queue_order,
                                      limit=size - len(batch))]
         queued.sort(key=lambda case: (-case.priority, case.pk))
     return batch + queued[:size - len(batch)]
@@ -291,7 +317,8 @@ def case_claim_next(*, agent: Any, now: dt.datetime | None = None) -> Collection
     """
     _may_work(agent)
     now = now or timezone.now()
-    own = _own_claim(agent, now)
+    held, kept = _claim_and_kept(agent, now)
+    own = _own_claim(held) if held is not None else None
     if own is not None:
         return own
     skills = agent_skills(agent)
@@ -299,7 +326,7 @@ def case_claim_next(*, agent: Any, now: dt.datetime | None = None) -> Collection
     size = CLAIM_FIRST_BATCH
     for _round in range(CLAIM_ROUNDS):
         with transaction.atomic():
-            batch = _candidates(agent, skills, now, size, skip)
+            batch = _candidates(agent, skills, now, size, skip, kept=kept)
             if not batch:
                 return None
             decisions = _decisions(batch, now)
@@ -713,9 +740,9 @@ def contact_outcome_record(*, case: CollectionCase, agent: Any, data: ContactDat
                           code="not_claimed")
     data = _contact_clean(data, case, now)
     if not data.destination and data.channel == CollectionContact.Channel.CALL:
-        phone = case.debtor.contact_points.filter(channel="phone",
-                                                  wrong_number_at__isnull=True).first()
-        data.destination = phone.value if phone else ""
+        phone = case.debtor.contact_points.filter(
+            channel="phone", wrong_number_at__isnull=True).values_list("value", flat=True).first()
+        data.destination = phone or ""
     attempt = _attempt_record(case, data, agent, now)
     opened_at = data.opened_at or now
     contact = CollectionContact.objects.create(

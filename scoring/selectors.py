@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -24,6 +25,19 @@ from portfolio.models import Debtor
 from portfolio.sql import sql_literals
 from scoring.models import PSI_STABLE, PSI_WARNING, DebtorScore, ScoringModel
 
+# DebtorScore.probability's last decimal place.
+PROBABILITY_STEP = Decimal("0.00001")
+
+
+def _segment_first(kind: F | OuterRef) -> Case:
+    return Case(When(model__segment=kind, then=Value(1)), default=Value(0),
+                output_field=IntegerField())
+
+
+def _champion_scores(kind: F | OuterRef) -> QuerySet[DebtorScore]:
+    return (DebtorScore.objects.filter(model__status=ScoringModel.Status.CHAMPION)
+            .filter(Q(model__segment=kind) | Q(model__segment=ScoringModel.Segment.ALL)))
+
 
 def _latest_scores(debtor_ids: Iterable[int]) -> QuerySet[DebtorScore]:
     """Each debtor's current champion score, in one query.
@@ -34,25 +48,42 @@ def _latest_scores(debtor_ids: Iterable[int]) -> QuerySet[DebtorScore]:
     champion for the debtor's own segment (its kind) comes first, then the champion for all
     debtors; within each, the newest as_of and row.
     """
-    segment_first = Case(
-        When(model__segment=F("debtor__kind"), then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    kind = F("debtor__kind")
     return (
-        DebtorScore.objects.filter(debtor_id__in=list(debtor_ids),
-                                   model__status=ScoringModel.Status.CHAMPION)
-        .filter(Q(model__segment=F("debtor__kind")) | Q(model__segment=ScoringModel.Segment.ALL))
+        _champion_scores(kind).filter(debtor_id__in=list(debtor_ids))
         .annotate(
             _rank=Window(
                 RowNumber(),
                 partition_by=[F("debtor_id")],
-                order_by=[segment_first.desc(), F("as_of").desc(), F("id").desc()],
+                order_by=[_segment_first(kind).desc(), F("as_of").desc(), F("id").desc()],
             )
         )
         .filter(_rank=1)
         .select_related("model")
     )
+
+
+def debtor_probability_latest_sql(*, debtor_id: str, kind: str) -> str:
+    """The probability of the score _latest_scores would pick, as a scalar subquery of plain
+    SQL both databases run, for the outer row whose debtor id and kind are the SQL
+    expressions `debtor_id` and `kind` (column names in code, never input). For a few named
+    rows (the case a contact re-prioritises) it is one index probe inside their own read.
+    Among the champion scores of the debtor's segment or of all debtors, "not of all debtors"
+    is "of the debtor's segment": the same order as _segment_first's. Read its value with
+    `probability_read`."""
+    return (
+        "(SELECT s.probability FROM scoring_debtorscore s"  # noqa: S608 (column names, choices)
+        " JOIN scoring_scoringmodel m ON m.id = s.model_id"
+        f" WHERE s.debtor_id = {debtor_id} AND m.status = {_CHAMPION}"
+        f" AND (m.segment = {kind} OR m.segment = {_SEGMENT_ALL})"
+        f" ORDER BY CASE WHEN m.segment = {_SEGMENT_ALL} THEN 1 ELSE 0 END,"
+        " s.as_of DESC, s.id DESC LIMIT 1)")
+
+
+def probability_read(value: object) -> Decimal:
+    """A probability as DebtorScore.probability holds it, from a subquery's value: SQLite
+    hands a subquery's decimal back as a float."""
+    return Decimal(str(value)).quantize(PROBABILITY_STEP)
 
 
 def debtor_scores_latest(*, debtor_ids: Iterable[int]) -> dict[int, DebtorScore]:

@@ -15,12 +15,13 @@ from recovery.priority import (
     cases_prioritise,
     priority_explain,
 )
+from tests.factories import DebtorFactory
 from tests.recovery.factories import (
     CallbackFactory,
     CollectionCaseFactory,
     PromiseToPayFactory,
 )
-from tests.scoring.factories import DebtorScoreFactory
+from tests.scoring.factories import DebtorScoreFactory, ScoringModelFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,41 @@ def test_an_unchanged_case_is_not_written_again() -> None:
     case = CollectionCaseFactory()
     assert cases_prioritise(client_id=case.client_id) == 1
     assert cases_prioritise(client_id=case.client_id) == 0
+
+
+def test_a_named_case_uses_the_score_the_chunks_use() -> None:
+    # Given a debtor scored by a challenger, the all-debtor champion (twice) and the champion
+    # of its own segment, and a second debtor scored only by the all-debtor champion
+    case = CollectionCaseFactory(overdue_amount=Decimal("1000.00"),
+                                 oldest_due_date=timezone.localdate())
+    other = CollectionCaseFactory(debtor=DebtorFactory(client=case.client),
+                                  overdue_amount=Decimal("1000.00"),
+                                  oldest_due_date=timezone.localdate())
+    kind = case.debtor.kind
+    everyone = ScoringModelFactory(client=case.client, status="champion")
+    own_segment = ScoringModelFactory(client=case.client, status="champion", segment=kind)
+    challenger = ScoringModelFactory(client=case.client, status="challenger", segment=kind)
+    DebtorScoreFactory(debtor=case.debtor, model=everyone, as_of=dt.date(2026, 3, 1),
+                       probability=Decimal("0.90000"))
+    DebtorScoreFactory(debtor=case.debtor, model=own_segment, as_of=dt.date(2026, 1, 1),
+                       probability=Decimal("0.20000"))
+    DebtorScoreFactory(debtor=case.debtor, model=challenger, as_of=dt.date(2026, 4, 1),
+                       probability=Decimal("0.70000"))
+    DebtorScoreFactory(debtor=other.debtor, model=everyone, as_of=dt.date(2026, 1, 1),
+                       probability=Decimal("0.30000"))
+    DebtorScoreFactory(debtor=other.debtor, model=everyone, as_of=dt.date(2026, 2, 1),
+                       probability=Decimal("0.40000"))
+
+    # When they are prioritised by name, and then as the client's chunk
+    cases_prioritise(cases=[case, other])
+    named = [(c.priority, c.priority_reasons) for c in (case, other)]
+    CollectionCase.objects.filter(pk__in=[case.pk, other.pk]).update(priority=0,
+                                                                     priority_reasons=[])
+    cases_prioritise(client_id=case.client_id)
+
+    # Then both read the own segment's champion first, then the newest all-debtor score
+    for c in (case, other):
+        c.refresh_from_db()
+    assert [(c.priority, c.priority_reasons) for c in (case, other)] == named
+    assert [c.priority_reasons[0]["probability"] for c in (case, other)] == ["0.20000",
+                                                                           "0.40000"]

@@ -218,3 +218,29 @@ def test_a_case_worked_by_another_agent_since_it_was_read_is_not_claimed_again(p
     assert not services._claim_one(stale, decision, personas.agent, WORK_TIME)
     assert CollectionCase.objects.get(pk=case.pk).claimed_by is None
     assert ContactDecision.objects.count() == decisions_before
+
+
+def test_claiming_and_logging_cost_a_few_queries(personas, django_assert_max_num_queries) -> None:
+    # Given a queue and the rule packs already read by this process (compliance/rulecache.py)
+    from django.contrib.auth import get_user_model
+
+    from compliance.rulecache import rules_snapshot
+
+    _case(personas.client_a, "10")
+    _case(personas.client_a, "500")
+    rules_snapshot()
+    agent = get_user_model().objects.get(pk=personas.agent.pk)  # as a request loads it
+
+    # When the agent takes the next case and logs an unanswered call, then
+    # (access, claim and kept cases, skills, the locked queue top, the rules' check, the
+    # engine's facts, the decision, the lease; the two ends of the transaction)
+    with django_assert_max_num_queries(10):
+        case = services.case_claim_next(agent=agent, now=WORK_TIME)
+    assert case is not None
+    agent = get_user_model().objects.get(pk=personas.agent.pk)
+    # (access, the locked case, the number to call, the attempt, the contact, the case, its
+    # priority's inputs and its new priority; the two ends of the transaction)
+    with django_assert_max_num_queries(10):
+        services.contact_outcome_record(
+            case=case, agent=agent, data=services.ContactData(attempt_result="no_answer"),
+            now=WORK_TIME + dt.timedelta(minutes=2))
